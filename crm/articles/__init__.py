@@ -1,0 +1,1 @@
+"""Technical articles, their comments and the moderation queue."""

@@ -1,0 +1,57 @@
+"""Login, password and user-administration forms."""
+
+import pycountry
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import Email, EqualTo, InputRequired, Length
+
+from crm.auth.models import Role
+from crm.core.forms import Form
+
+MIN_PASSWORD_LENGTH = 10
+COUNTRY_CHOICES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+ROLE_CHOICES = [(role.value, role.label) for role in Role]
+
+
+class LoginForm(Form):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[InputRequired(), Length(max=200)])
+
+
+class PasswordChangeForm(Form):
+    current_password = PasswordField("Current password", validators=[InputRequired()])
+    new_password = PasswordField(
+        "New password",
+        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[InputRequired(), EqualTo("new_password", "The two passwords differ.")],
+    )
+
+
+class UserForm(Form):
+    email = EmailField("Email", validators=[InputRequired(), Email(), Length(max=254)])
+    name = StringField("Name", validators=[InputRequired(), Length(max=100)])
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[InputRequired()])
+    territories = SelectMultipleField(
+        "Territories",
+        choices=COUNTRY_CHOICES,
+        description="Countries whose new leads go to this salesperson.",
+    )
+    active = BooleanField("Active", default=True)
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. Tell the person to change it.",
+    )

@@ -1,0 +1,85 @@
+"""Staff accounts and their roles."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from crm.core.types import StrEnum, utcnow
+from crm.extensions import db
+
+
+class Role(enum.Enum):
+    ADMIN = "admin"
+    SALES = "sales"
+    MODERATOR = "moderator"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(StrEnum(Role))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped by logout, a password change and deactivation: every older cookie stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    territories: Mapped[list["Territory"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="Territory.country"
+    )
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: Role) -> bool:
+        """Admins hold every role."""
+        return self.role is Role.ADMIN or self.role in roles
+
+    @property
+    def country_codes(self) -> list[str]:
+        return [t.country for t in self.territories]
+
+    @classmethod
+    def by_email(cls, email: str):
+        return select(cls).where(func.lower(cls.email) == email.strip().lower())
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"
+
+
+class Territory(db.Model):
+    """A country whose new leads go to this salesperson."""
+
+    __tablename__ = "territories"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    country: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)
+
+    user: Mapped[User] = relationship(back_populates="territories")

@@ -1,0 +1,114 @@
+"""Everything that changes a staff account."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from crm.audit.operations import record_event
+from crm.auth.models import Role, Territory, User
+from crm.core.types import utcnow
+
+# Checked when the email is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+class AccountError(ValueError):
+    """A change to an account that cannot be made; the message is for the user."""
+
+
+def _normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_user(
+    session, *, email: str, name: str, role: Role, password: str,
+    territories: Iterable[str] = (), active: bool = True, actor: User | None = None,
+) -> User:
+    """Create a staff account. Raises AccountError when the email is taken."""
+    email = _normalise_email(email)
+    if session.scalar(User.by_email(email)) is not None:
+        raise AccountError(f"A user with the email {email} already exists.")
+    user = User(email=email, name=name.strip(), role=role, active=active)
+    user.set_password(password)
+    user.territories = [Territory(country=code) for code in sorted(set(territories))]
+    session.add(user)
+    session.flush()
+    record_event(session, actor=actor, action="user.created", obj=user, role=role.value)
+    return user
+
+
+def update_user(
+    session, *, user: User, email: str, name: str, role: Role, active: bool,
+    territories: Iterable[str], actor: User,
+) -> User:
+    """Change a user's details, role, territories and whether the account is active."""
+    email = _normalise_email(email)
+    other = session.scalar(User.by_email(email))
+    if other is not None and other.id != user.id:
+        raise AccountError(f"A user with the email {email} already exists.")
+    if user.id == actor.id and (role is not Role.ADMIN or not active):
+        raise AccountError("You cannot remove your own admin role or deactivate yourself.")
+    changes = {}
+    for field, value in (("email", email), ("name", name.strip()), ("role", role),
+                         ("active", active)):
+        if getattr(user, field) != value:
+            changes[field] = getattr(value, "value", value)
+            setattr(user, field, value)
+    codes = sorted(set(territories))
+    if codes != user.country_codes:
+        changes["territories"] = codes
+        user.territories = [Territory(country=code) for code in codes]
+    if "active" in changes or "role" in changes:
+        end_sessions(user)
+    if changes:
+        record_event(session, actor=actor, action="user.updated", obj=user, **changes)
+    return user
+
+
+def authenticate(session, *, email: str, password: str) -> User | None:
+    """The active user with this email and password, else None (in constant-ish time)."""
+    user = session.scalar(User.by_email(email))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def change_password(session, *, user: User, current_password: str, new_password: str) -> None:
+    """Set a new password after checking the current one; ends every other session."""
+    if not user.check_password(current_password):
+        raise AccountError("The current password is wrong.")
+    set_password(session, user=user, password=new_password, actor=user)
+
+
+def set_password(session, *, user: User, password: str, actor: User | None) -> None:
+    user.set_password(password)
+    end_sessions(user)
+    record_event(session, actor=actor, action="user.password_changed", obj=user)
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session cookie issued to this user so far."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def load_session_user(session, token: str) -> User | None:
+    """The user a session cookie names, if the account is active and the session current."""
+    user_id, _, version = token.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def active_users(session, role: Role | None = None):
+    query = select(User).where(User.active.is_(True)).order_by(User.name)
+    if role is not None:
+        query = query.where(User.role == role)
+    return session.scalars(query).all()

@@ -1,0 +1,84 @@
+"""Login, logout and the signed-in user's own password."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from crm.auth import operations
+from crm.auth.forms import LoginForm, PasswordChangeForm
+from crm.core.urls import is_safe_next
+from crm.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _account_key() -> str:
+    return "login-account:" + request.form.get("email", "").strip().lower()
+
+
+def _failed(response) -> bool:
+    # A successful login redirects; only failures count against the limits.
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["CRM_LOGIN_LIMIT_PER_IP"], methods=["POST"],
+               deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["CRM_LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key, deduct_when=_failed)
+def login():
+    next_url = request.args.get("next")
+    if current_user.is_authenticated:
+        return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = operations.authenticate(db.session, email=form.email.data,
+                                       password=form.password.data)
+        if user is None:
+            form.password.errors.append("Wrong email or password.")
+        else:
+            db.session.commit()
+            session.clear()  # a fresh session at login
+            session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME
+            login_user(user)
+            return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    operations.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            operations.change_password(
+                db.session, user=current_user, current_password=form.current_password.data,
+                new_password=form.new_password.data,
+            )
+        except operations.AccountError as exc:
+            form.current_password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user)  # this browser keeps its session; all others end
+            flash("Your password is changed. Other sessions are signed out.", "success")
+            return redirect(url_for("dashboard.index"))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,1 @@
+"""The ingredient catalog: spec sheets, packs and price tiers."""

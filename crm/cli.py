@@ -1,0 +1,50 @@
+"""The ``flask crm ...`` commands."""
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from crm.extensions import db
+
+crm_cli = AppGroup("crm", help="Formulation CRM commands.")
+
+
+@crm_cli.command("seed-demo")
+def seed_demo_command():
+    """Add the demo users, article and catalog (safe to run again)."""
+    from crm.demo import save_demo_logins, seed_demo
+
+    created = seed_demo(db.session)
+    db.session.commit()
+    save_demo_logins(current_app.instance_path, created)
+    for role, email, password in created:
+        click.echo(f"{role:<10} {email:<24} {password}")
+    if not created:
+        click.echo("Demo data is in place; no new users.")
+
+
+@crm_cli.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "sales", "moderator"]), required=True)
+@click.option("--name", default=None, help="Display name (default: the part before @).")
+def create_user_command(email: str, role: str, name: str | None):
+    """Create a staff account. Prompts for the password, or reads one line from stdin."""
+    from crm.auth.forms import MIN_PASSWORD_LENGTH
+    from crm.auth.models import Role
+    from crm.auth.operations import AccountError, create_user
+
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.ClickException(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    try:
+        user = create_user(db.session, email=email, name=name or email.split("@")[0],
+                           role=Role(role), password=password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.email} ({role}).")

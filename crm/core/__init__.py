@@ -1,0 +1,1 @@
+"""Shared plumbing that every feature uses: column types, validators, errors, security."""

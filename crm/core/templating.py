@@ -1,0 +1,29 @@
+"""Jinja filters shared by every template."""
+
+from datetime import datetime
+
+
+def format_date(value: datetime | None) -> str:
+    return value.strftime("%-d %B %Y") if value else ""
+
+
+def format_datetime(value: datetime | None) -> str:
+    return value.strftime("%-d %b %Y %H:%M UTC") if value else ""
+
+
+def format_duration(seconds: int | float | None) -> str:
+    """``75`` → ``"2 minutes"``: a wait said the way a person says it."""
+    seconds = int(seconds or 0)
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    if minutes < 60:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = -(-minutes // 60)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def register_filters(app) -> None:
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_duration, "duration")

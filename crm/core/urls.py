@@ -1,0 +1,22 @@
+"""Helpers for URLs that leave or enter the application."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+
+def is_safe_next(target: str | None) -> bool:
+    """True only for a path on this site: no scheme, no host, no backslash tricks."""
+    if not target or not isinstance(target, str):
+        return False
+    if any(ord(c) < 0x20 or c == "\\" for c in target):
+        return False
+    if not target.startswith("/") or target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def external_url(path: str) -> str:
+    """An absolute link for emails, built from CRM_BASE_URL, never from the request's Host."""
+    return current_app.config["CRM_BASE_URL"] + path

@@ -1,0 +1,1 @@
+"""The staff landing page and, later, the overview figures."""

@@ -1,0 +1,128 @@
+"""Fixtures in the flaskr style: app, client, runner, auth, plus a clean database per test.
+
+Tests run on SQLite by default and on PostgreSQL when ``CRM_TEST_DATABASE_URL`` is set. The
+schema is built once per run by the migrations (so every run also proves they work); each test
+then starts from empty tables.
+"""
+
+import os
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from crm import create_app
+from crm.extensions import db
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+POSTGRES_URL = os.environ.get("CRM_TEST_DATABASE_URL")
+
+
+def _test_config(database_url: str, engine_options: dict, instance: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "CRM_MAIL_DIR": os.path.join(instance, "mail"),
+        "CRM_BASE_URL": "https://crm.example.test",
+    }
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """A migrated, empty database for the whole run: (url, engine options)."""
+    instance = tmp_path_factory.mktemp("instance")
+    if POSTGRES_URL:
+        schema = f"crm_test_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = POSTGRES_URL
+        options = {"connect_args": {"options": f"-csearch_path={schema},public"},
+                   "pool_size": 10, "max_overflow": 10}
+    else:
+        url = f"sqlite:///{instance / 'test.sqlite3'}"
+        options = {"connect_args": {"timeout": 15}}
+    app = create_app(_test_config(url, options, str(instance)), instance_path=str(instance))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield url, options, str(instance)
+    if POSTGRES_URL:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def make_app(database, tmp_path):
+    """Build an app on the test database with extra settings, e.g. ``make_app(DEBUG=True)``."""
+    url, options, _ = database
+    apps = []
+
+    def build(**overrides):
+        config = _test_config(url, options, str(tmp_path))
+        config.update(overrides)
+        app = create_app(config, instance_path=str(tmp_path))
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user_or_role="admin", password=DEFAULT_PASSWORD):
+        user = user_or_role if not isinstance(user_or_role, str) else make_user(role=user_or_role)
+        response = self._client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, "login failed"
+        return user
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
