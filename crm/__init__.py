@@ -62,9 +62,12 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
 def _init_extensions(app: Flask) -> None:
     import crm.models  # noqa: F401  (registers every table)
     from crm.auth.operations import load_session_user
+    from crm.core.database import configure_engine
     from crm.extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)

@@ -100,7 +100,6 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_int(env, "CRM_IDLE_TIMEOUT_MINUTES", 120)),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": https,
-        "CRM_HSTS": https,
         "WTF_CSRF_TIME_LIMIT": None,  # the session's idle timeout bounds a form's life
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,

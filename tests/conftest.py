@@ -5,18 +5,23 @@ schema is built once per run by the migrations (so every run also proves they wo
 then starts from empty tables.
 """
 
+import contextvars
 import os
 import uuid
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
 from crm import create_app
+from crm.auth import models as auth_models
 from crm.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 POSTGRES_URL = os.environ.get("CRM_TEST_DATABASE_URL")
+auth_models.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # production keeps scrypt
 
 
 def _test_config(database_url: str, engine_options: dict, instance: str) -> dict:
@@ -69,34 +74,53 @@ def _empty_tables() -> None:
     db.session.commit()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, ``g`` and database session.
+
+    The ``app`` fixture keeps an app context pushed for factories and assertions; without
+    this, every request would share that context's ``g`` (and the signed-in user in it).
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()  # let the test see what the request committed
+        return response
+
+
 @pytest.fixture
 def make_app(database, tmp_path):
-    """Build an app on the test database with extra settings, e.g. ``make_app(DEBUG=True)``."""
+    """Build an app on the test database with extra settings, e.g. ``make_app(DEBUG=True)``.
+
+    The app's context stays pushed for the test (factories and assertions use it); at the
+    end the tables are emptied and the context popped.
+    """
     url, options, _ = database
-    apps = []
+    contexts = []
 
     def build(**overrides):
         config = _test_config(url, options, str(tmp_path))
         config.update(overrides)
         app = create_app(config, instance_path=str(tmp_path))
-        apps.append(app)
+        app.test_client_class = IsolatedClient
+        context = app.app_context()
+        context.push()
+        contexts.append(context)
         return app
 
     yield build
-    for app in apps:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    for context in reversed(contexts):
+        db.session.rollback()
+        if context is contexts[0]:
+            _empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+        context.pop()
 
 
 @pytest.fixture
 def app(make_app):
-    app = make_app()
-    with app.app_context():
-        yield app
-        db.session.rollback()
-        _empty_tables()
-        db.session.remove()
+    return make_app()
 
 
 @pytest.fixture

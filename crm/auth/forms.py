@@ -9,14 +9,21 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from crm.auth.models import Role
 from crm.core.forms import Form
 
 MIN_PASSWORD_LENGTH = 10
-COUNTRY_CHOICES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
-ROLE_CHOICES = [(role.value, role.label) for role in Role]
+COUNTRY_CHOICES = [
+    SelectChoice(c.alpha_2, c.name) for c in sorted(pycountry.countries, key=lambda c: c.name)
+]
+PASSWORD_LENGTH = Length(
+    min=MIN_PASSWORD_LENGTH, max=200,
+    message=f"Use at least {MIN_PASSWORD_LENGTH} characters (and at most 200).",
+)
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
 
 class LoginForm(Form):
@@ -28,7 +35,7 @@ class PasswordChangeForm(Form):
     current_password = PasswordField("Current password", validators=[InputRequired()])
     new_password = PasswordField(
         "New password",
-        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[InputRequired(), PASSWORD_LENGTH],
         description=f"At least {MIN_PASSWORD_LENGTH} characters.",
     )
     confirm = PasswordField(
@@ -52,6 +59,6 @@ class UserForm(Form):
 class NewUserForm(UserForm):
     password = PasswordField(
         "Password",
-        validators=[InputRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[InputRequired(), PASSWORD_LENGTH],
         description=f"At least {MIN_PASSWORD_LENGTH} characters. Tell the person to change it.",
     )

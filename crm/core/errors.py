@@ -5,6 +5,7 @@ import math
 import time
 
 from flask import jsonify, render_template, request
+from flask.globals import request_ctx
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -55,6 +56,9 @@ def _retry_after_seconds() -> int | None:
 
 
 def handle_http_error(error: HTTPException):
+    if request_ctx.url_adapter is None:
+        # The Host header was refused: no URL can be built, so no page in the site's layout.
+        return f"{error.code} {error.name}", error.code, {"Content-Type": "text/plain"}
     if error.code == 429:
         return render_error(429, retry_after=_retry_after_seconds())
     if error.code == 400 and getattr(error, "description", "").startswith("The CSRF"):

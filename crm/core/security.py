@@ -1,6 +1,6 @@
 """Response headers that every page carries."""
 
-from flask import current_app
+from flask import request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -21,6 +21,6 @@ def set_security_headers(response):
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_app.config.get("CRM_HSTS"):
+    if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

@@ -1,20 +1,25 @@
 """Helpers for URLs that leave or enter the application."""
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
 
-def is_safe_next(target: str | None) -> bool:
-    """True only for a path on this site: no scheme, no host, no backslash tricks."""
-    if not target or not isinstance(target, str):
-        return False
-    if any(ord(c) < 0x20 or c == "\\" for c in target):
+def _is_local_path(target: str) -> bool:
+    if any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in target):
         return False
     if not target.startswith("/") or target.startswith("//"):
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def is_safe_next(target: str | None) -> bool:
+    """True only for a path on this site: no scheme, no host, no backslash or encoded tricks."""
+    if not target or not isinstance(target, str):
+        return False
+    # Judge the decoded form too: some browsers and proxies decode before they resolve.
+    return _is_local_path(target) and _is_local_path(unquote(target))
 
 
 def external_url(path: str) -> str:

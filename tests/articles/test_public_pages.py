@@ -1,0 +1,44 @@
+from datetime import timedelta
+
+from crm.articles.rendering import render_markdown
+from crm.core.types import utcnow
+from tests.factories import make_article
+
+
+def test_home_lists_published_articles_newest_first(client):
+    make_article(title="Older piece", published_at=utcnow() - timedelta(days=5))
+    make_article(title="Newer piece", published_at=utcnow())
+    make_article(title="Draft piece", published=False, published_at=None)
+    page = client.get("/").get_data(as_text=True)
+    assert page.index("Newer piece") < page.index("Older piece")
+    assert "Draft piece" not in page
+
+
+def test_article_page_shows_the_rendered_body(client):
+    article = make_article(body_markdown="## Dosing\n\nUse **500 mg**.")
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "<h2>Dosing</h2>" in page and "<strong>500 mg</strong>" in page
+
+
+def test_draft_article_is_404(client):
+    article = make_article(published=False)
+    assert client.get(f"/articles/{article.slug}").status_code == 404
+
+
+def test_markdown_is_sanitised():
+    html = render_markdown(
+        "<script>alert(1)</script>\n\n[x](javascript:alert(1)) [y](https://example.com)"
+    )
+    assert "<script>" not in html
+    assert "href=\"javascript:" not in html
+    assert 'href="https://example.com"' in html and 'rel="noopener nofollow"' in html
+
+
+def test_demo_content_serves(client, runner):
+    runner.invoke(args=["crm", "seed-demo"])
+    page = client.get("/").get_data(as_text=True)
+    assert "Formulating with L-serine" in page
+    assert "L-Serine" in page or "L-serine" in page
+    article = client.get("/articles/formulating-with-l-serine")
+    assert article.status_code == 200
+    assert b"<table>" in article.data

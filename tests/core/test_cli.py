@@ -1,0 +1,59 @@
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from crm.articles.models import Article
+from crm.auth.models import Role, User
+from crm.catalog.models import Ingredient, PriceTier
+from crm.devserver import prepare
+from crm.extensions import db
+
+
+def test_seed_demo_is_idempotent(runner):
+    first = runner.invoke(args=["crm", "seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@example.com" in first.output
+    counts = [db.session.scalar(select(func.count()).select_from(m))
+              for m in (User, Article, Ingredient, PriceTier)]
+    second = runner.invoke(args=["crm", "seed-demo"])
+    assert second.exit_code == 0
+    assert "no new users" in second.output
+    assert counts == [db.session.scalar(select(func.count()).select_from(m))
+                      for m in (User, Article, Ingredient, PriceTier)]
+    assert counts[0] == 3 and counts[1] == 1 and counts[2] >= 5
+    roles = set(db.session.scalars(select(User.role)))
+    assert roles == set(Role)
+
+
+def test_demo_passwords_work_and_are_kept_for_the_developer(app, runner, client):
+    result = runner.invoke(args=["crm", "seed-demo"])
+    role, email, password = result.output.splitlines()[1].split()
+    assert role == "sales"
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302
+    assert password in (Path(app.instance_path) / "demo-logins.txt").read_text()
+
+
+def test_create_user_reads_the_password_from_stdin(runner, client):
+    result = runner.invoke(args=["crm", "create-user", "new@example.com", "--role", "sales"],
+                           input="a long password here\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(User.by_email("new@example.com"))
+    assert user.role is Role.SALES and user.check_password("a long password here")
+
+
+def test_create_user_refuses_short_password_and_duplicates(runner):
+    result = runner.invoke(args=["crm", "create-user", "a@example.com", "--role", "admin"],
+                           input="short\n")
+    assert result.exit_code != 0 and "at least" in result.output
+    runner.invoke(args=["crm", "create-user", "a@example.com", "--role", "admin"],
+                  input="long enough password\n")
+    again = runner.invoke(args=["crm", "create-user", "A@example.com", "--role", "admin"],
+                          input="long enough password\n")
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_first_run_prepares_the_database(app):
+    created = prepare(app)  # what python app.py does before serving
+    assert len(created) == 3
+    assert prepare(app) == []

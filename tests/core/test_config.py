@@ -1,0 +1,44 @@
+import pytest
+
+from crm.config import ConfigError, load_config
+
+
+def test_development_generates_and_keeps_a_secret_key(tmp_path):
+    first = load_config(str(tmp_path), {})
+    second = load_config(str(tmp_path), {})
+    assert len(first["SECRET_KEY"]) >= 32
+    assert first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'crm.sqlite3'}"
+    assert first["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_production_without_secret_key_fails_clearly(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        load_config(str(tmp_path), {"CRM_ENV": "production",
+                                    "DATABASE_URL": "postgresql://db/crm"})
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_without_database_url_fails_clearly(tmp_path):
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_config(str(tmp_path), {"CRM_ENV": "production", "SECRET_KEY": "k" * 40})
+
+
+def test_production_never_debugs(tmp_path):
+    config = load_config(str(tmp_path), {"CRM_ENV": "production", "SECRET_KEY": "k" * 40,
+                                         "FLASK_DEBUG": "1",
+                                         "DATABASE_URL": "postgres://u:p@db/crm"})
+    assert config["DEBUG"] is False
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db/crm"
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_https_base_url_makes_cookies_secure(tmp_path):
+    config = load_config(str(tmp_path), {"CRM_BASE_URL": "https://crm.example.com/"})
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["CRM_BASE_URL"] == "https://crm.example.com"
+
+
+def test_bad_number_is_reported_by_name(tmp_path):
+    with pytest.raises(ConfigError, match="MAIL_PORT"):
+        load_config(str(tmp_path), {"MAIL_PORT": "twenty-five"})

@@ -1,0 +1,32 @@
+"""The migrations build the schema the models describe, on SQLite and on PostgreSQL."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import inspect
+
+from crm import create_app
+from crm.extensions import db
+
+
+def _differences(connection):
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return compare_metadata(context, db.metadata)
+
+
+def test_models_match_the_migrated_test_database(app):
+    with db.engine.connect() as connection:
+        assert _differences(connection) == []
+
+
+def test_upgrade_from_empty_sqlite_file(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/fresh.sqlite3"},
+                     instance_path=str(tmp_path))
+    with app.app_context():
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"users", "articles", "ingredients", "alembic_version"} <= tables
+        with db.engine.connect() as connection:
+            assert _differences(connection) == []
+        db.engine.dispose()
