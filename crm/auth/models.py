@@ -10,7 +10,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from crm.core.types import StrEnum, utcnow
 from crm.extensions import db
 
-
 # werkzeug's scrypt; the test suite swaps in a cheap method to keep hundreds of logins fast.
 PASSWORD_HASH_METHOD = "scrypt"
 

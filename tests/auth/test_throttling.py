@@ -14,7 +14,8 @@ def test_account_is_throttled_after_repeated_failures(make_app):
     client = app.test_client()
     user = make_user(role="sales")
     for _ in range(3):
-        assert client.post("/login", data={"email": user.email, "password": "nope"}).status_code == 200
+        response = client.post("/login", data={"email": user.email, "password": "nope"})
+        assert response.status_code == 200
     # Even the right password is refused now, with a page that says when to retry.
     response = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 429
