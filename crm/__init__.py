@@ -87,6 +87,9 @@ def _register_blueprints(app: Flask) -> None:
     from crm.auth.views import bp as auth_bp
     from crm.core.views import bp as core_bp
     from crm.dashboard.views import bp as dashboard_bp
+    from crm.notifications.log_views import bp as email_log_bp
+    from crm.notifications.views import bp as email_bp
 
-    for blueprint in (core_bp, articles_bp, auth_bp, accounts_bp, dashboard_bp):
+    blueprints = (core_bp, articles_bp, auth_bp, accounts_bp, dashboard_bp, email_bp, email_log_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)

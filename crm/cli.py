@@ -48,3 +48,36 @@ def create_user_command(email: str, role: str, name: str | None):
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Created {user.email} ({role}).")
+
+
+@crm_cli.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit (for cron).")
+def worker_command(once: bool):
+    """Deliver queued email. SIGTERM finishes the current email, then stops."""
+    import signal
+    import threading
+
+    from crm.notifications.worker import run_worker
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    run_worker(current_app._get_current_object(), once=once, stop=stop)
+
+
+@crm_cli.command("send-test-email")
+@click.argument("address")
+def send_test_email_command(address: str):
+    """Queue a test email to ADDRESS and deliver it now."""
+    import uuid
+
+    from crm.notifications import notify
+    from crm.notifications.worker import deliver_batch, new_worker_id
+
+    email = notify(db.session, template="test_email", to=address,
+                   key=f"test-email:{uuid.uuid4().hex}")
+    db.session.commit()
+    deliver_batch(db.session, worker_id=new_worker_id())
+    db.session.refresh(email)
+    click.echo(f"Email {email.id} to {address}: {email.status.value}"
+               + (f" ({email.last_error})" if email.last_error else ""))

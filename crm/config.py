@@ -115,6 +115,12 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "CRM_MAIL_REPLY_TO": env.get("CRM_MAIL_REPLY_TO") or None,
         "CRM_MAIL_TIMEOUT": _int(env, "CRM_MAIL_TIMEOUT", 10),
         "CRM_MAIL_DIR": env.get("CRM_MAIL_DIR") or str(instance / "mail"),
+        "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would otherwise stay silent under TESTING
+        "CRM_OUTBOX_BATCH_SIZE": _int(env, "CRM_OUTBOX_BATCH_SIZE", 50),
+        "CRM_OUTBOX_LEASE_SECONDS": _int(env, "CRM_OUTBOX_LEASE_SECONDS", 300),
+        "CRM_OUTBOX_MAX_ATTEMPTS": _int(env, "CRM_OUTBOX_MAX_ATTEMPTS", 8),
+        "CRM_OUTBOX_BACKOFF_SECONDS": _int(env, "CRM_OUTBOX_BACKOFF_SECONDS", 30),
+        "CRM_OUTBOX_POLL_SECONDS": float(env.get("CRM_OUTBOX_POLL_SECONDS") or 2),
         "BOOTSTRAP_SERVE_LOCAL": True,
     }
     if production and config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not _bool(

@@ -4,5 +4,9 @@ from crm.articles.models import Article
 from crm.audit.models import AuditEvent
 from crm.auth.models import Territory, User
 from crm.catalog.models import Ingredient, PriceTier, SpecRow
+from crm.notifications.models import EmailOptOut, OutboxEmail
 
-__all__ = ["Article", "AuditEvent", "Ingredient", "PriceTier", "SpecRow", "Territory", "User"]
+__all__ = [
+    "Article", "AuditEvent", "EmailOptOut", "Ingredient", "OutboxEmail", "PriceTier", "SpecRow",
+    "Territory", "User",
+]

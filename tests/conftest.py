@@ -150,3 +150,27 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def smtp_server():
+    """A running aiosmtpd server on loopback; ``smtp_server.messages`` holds what arrived."""
+    from tests.smtp import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server):
+    """An app whose worker delivers to ``smtp_server``."""
+    return make_app(**smtp_server.config())
+
+
+def deliver_all(app):
+    """Run the outbox worker until nothing is due (as ``flask crm worker --once``)."""
+    from crm.notifications.worker import run_worker
+
+    run_worker(app, once=True)
+    db.session.expire_all()

@@ -1,0 +1,110 @@
+"""Queuing email (``notify``), opt-outs and resends: the only code that changes outbox state."""
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+
+from crm.audit.operations import record_event
+from crm.core.types import utcnow
+from crm.core.urls import external_url
+from crm.notifications.models import EmailOptOut, EmailStatus, OutboxEmail
+
+
+class HeaderInjectionError(ValueError):
+    """A value meant for an email header holds a line break; nothing was queued."""
+
+
+def _check_header(name: str, value: str) -> str:
+    if "\r" in value or "\n" in value or "\x00" in value:
+        raise HeaderInjectionError(f"line break in the {name} header")
+    return value
+
+
+def _render(template: str, context: dict) -> tuple[str, str, str]:
+    """Subject (``{% set subject = ... %}`` in the text template), text body and HTML body."""
+    env = current_app.jinja_env
+    text = env.get_template(f"emails/{template}.txt").make_module(context)
+    html = env.get_template(f"emails/{template}.html").render(context)
+    subject = " ".join(str(getattr(text, "subject", "")).split())
+    if not subject:
+        raise ValueError(f"emails/{template}.txt sets no subject")
+    return subject, str(text).strip() + "\n", html
+
+
+def notify(
+    session, *, template: str, to: str, key: str, context: dict | None = None,
+    related=None, stream: str | None = None, headers: dict | None = None,
+) -> OutboxEmail | None:
+    """Queue one email in the caller's transaction; delivered by the worker after commit.
+
+    ``key`` makes it idempotent: the same key queues once. ``stream`` names what the person
+    can opt out of; such emails carry an unsubscribe link and ``List-Unsubscribe`` headers,
+    and nothing is queued for someone who opted out. Returns the row, or None if opted out.
+    """
+    to = _check_header("To", to.strip())
+    extra = {name: _check_header(name, str(value)) for name, value in (headers or {}).items()}
+    for name in extra:
+        _check_header("header name", name)
+    existing = session.scalar(select(OutboxEmail).where(OutboxEmail.idempotency_key == key))
+    if existing is not None:
+        return existing
+    context = dict(context or {}, recipient=to, unsubscribe_url=None)
+    if stream is not None:
+        if is_opted_out(session, email=to, stream=stream):
+            return None
+        url = external_url(f"/unsubscribe/{unsubscribe_token(to, stream)}")
+        context["unsubscribe_url"] = url
+        extra["List-Unsubscribe"] = f"<{url}>"
+        extra["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    subject, body_text, body_html = _render(template, context)
+    email = OutboxEmail(
+        idempotency_key=key, template=template, recipient=to,
+        subject=_check_header("Subject", subject), body_text=body_text, body_html=body_html,
+        headers=extra, related_type=getattr(related, "__tablename__", None),
+        related_id=getattr(related, "id", None),
+    )
+    session.add(email)
+    return email
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="unsubscribe")
+
+
+def unsubscribe_token(email: str, stream: str) -> str:
+    """A signed, unguessable token naming one address and one stream."""
+    return _serializer().dumps({"e": email.lower(), "s": stream})
+
+
+def read_unsubscribe_token(token: str) -> tuple[str, str] | None:
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    return data["e"], data["s"]
+
+
+def is_opted_out(session, *, email: str, stream: str) -> bool:
+    return session.scalar(
+        select(EmailOptOut.id).where(EmailOptOut.email == email.lower(),
+                                     EmailOptOut.stream == stream)
+    ) is not None
+
+
+def opt_out(session, *, email: str, stream: str) -> None:
+    """Stop emails of ``stream`` to ``email``; doing it twice is harmless."""
+    if not is_opted_out(session, email=email, stream=stream):
+        session.add(EmailOptOut(email=email.lower(), stream=stream))
+
+
+def resend(session, *, email: OutboxEmail, actor) -> None:
+    """Queue a sent or dead email again, as a new message with its own Message-ID."""
+    if email.status not in (EmailStatus.SENT, EmailStatus.DEAD):
+        raise ValueError("Only a sent or dead email can be resent.")
+    email.status = EmailStatus.PENDING
+    email.attempts = 0
+    email.next_attempt_at = utcnow()
+    email.claimed_at = email.claimed_by = None
+    email.last_error = None
+    email.resends += 1
+    record_event(session, actor=actor, action="email.resent", obj=email)
