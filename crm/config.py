@@ -105,6 +105,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "CRM_LOGIN_LIMIT_PER_IP": env.get("CRM_LOGIN_LIMIT_PER_IP", "20 per 10 minutes"),
         "CRM_LOGIN_LIMIT_PER_ACCOUNT": env.get("CRM_LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
+        "CRM_RESET_LIMIT_PER_IP": env.get("CRM_RESET_LIMIT_PER_IP", "10 per hour"),
+        "CRM_RESET_LIMIT_PER_ACCOUNT": env.get("CRM_RESET_LIMIT_PER_ACCOUNT", "3 per hour"),
         "MAIL_SERVER": mail_server,
         "MAIL_PORT": _int(env, "MAIL_PORT", 25),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),

@@ -20,7 +20,14 @@ class Recorder:
     def __init__(self, delay: float = 0.0):
         self.delay = delay
         self.messages = []
+        self.connections = 0
         self.lock = threading.Lock()
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        with self.lock:
+            self.connections += 1
+        return responses
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:

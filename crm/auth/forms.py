@@ -44,6 +44,23 @@ class PasswordChangeForm(Form):
     )
 
 
+class ForgotPasswordForm(Form):
+    email = EmailField("Email", validators=[InputRequired(), Length(max=254)],
+                       description="The address you sign in with.")
+
+
+class ResetPasswordForm(Form):
+    new_password = PasswordField(
+        "New password",
+        validators=[InputRequired(), PASSWORD_LENGTH],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[InputRequired(), EqualTo("new_password", "The two passwords differ.")],
+    )
+
+
 class UserForm(Form):
     email = EmailField("Email", validators=[InputRequired(), Email(), Length(max=254)])
     name = StringField("Name", validators=[InputRequired(), Length(max=100)])

@@ -1,16 +1,24 @@
 """Everything that changes a staff account."""
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Iterable
 
+from flask import current_app, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crm.audit.operations import record_event
 from crm.auth.models import Role, Territory, User
 from crm.core.types import utcnow
+from crm.core.urls import external_url
+from crm.notifications import notify
 
 # Checked when the email is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a real password")
+RESET_VALID_MINUTES = 60
 
 
 class AccountError(ValueError):
@@ -112,3 +120,55 @@ def active_users(session, role: Role | None = None):
     if role is not None:
         query = query.where(User.role == role)
     return session.scalars(query).all()
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    # The hash is salted afresh by every password change, so a used link stops matching.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def password_reset_token(user: User) -> str:
+    """A signed token naming the user and their current password; see ``user_for_reset_token``."""
+    return _reset_serializer().dumps({"u": user.id, "h": _password_fingerprint(user)})
+
+
+def user_for_reset_token(session, token: str) -> User | None:
+    """The active user a reset token names, if it is genuine, recent and not used yet."""
+    try:
+        data = _reset_serializer().loads(token, max_age=RESET_VALID_MINUTES * 60)
+    except BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(
+        data.get("h"), str
+    ):
+        return None
+    user = session.get(User, data["u"])
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(data["h"], _password_fingerprint(user)):
+        return None
+    return user
+
+
+def request_password_reset(session, *, email: str):
+    """Queue a password-reset link to the active user with this email; nothing for anyone else.
+
+    Returns the queued outbox row or None; the caller must answer the same either way, so
+    the page does not tell who has an account. Needs a request context (to build the link).
+    """
+    user = session.scalar(User.by_email(email))
+    if user is None or not user.active:
+        return None
+    token = password_reset_token(user)
+    reset_url = external_url(url_for("auth.reset_password", token=token))
+    record_event(session, actor=None, action="user.password_reset_requested", obj=user)
+    return notify(
+        session, template="password_reset", to=user.email,
+        key=f"password-reset:{user.id}:{secrets.token_hex(8)}",
+        context={"user": user, "reset_url": reset_url, "valid_minutes": RESET_VALID_MINUTES},
+        related=user,
+    )

@@ -1,9 +1,10 @@
-"""Login, logout and the signed-in user's own password."""
+"""Login, logout, the signed-in user's own password and resetting a forgotten one."""
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -13,15 +14,21 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from crm.auth import operations
-from crm.auth.forms import LoginForm, PasswordChangeForm
+from crm.auth.forms import ForgotPasswordForm, LoginForm, PasswordChangeForm, ResetPasswordForm
 from crm.core.urls import is_safe_next
 from crm.extensions import db, limiter
 
 bp = Blueprint("auth", __name__)
 
+RESET_SENT = "If an account exists for that address, we have sent a link to reset its password."
+
 
 def _account_key() -> str:
     return "login-account:" + request.form.get("email", "").strip().lower()
+
+
+def _reset_account_key() -> str:
+    return "reset-account:" + request.form.get("email", "").strip().lower()
 
 
 def _failed(response) -> bool:
@@ -82,3 +89,35 @@ def change_password():
             flash("Your password is changed. Other sessions are signed out.", "success")
             return redirect(url_for("dashboard.index"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["CRM_RESET_LIMIT_PER_IP"],
+               methods=["POST"])
+@limiter.limit(lambda: current_app.config["CRM_RESET_LIMIT_PER_ACCOUNT"],
+               methods=["POST"], key_func=_reset_account_key)
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        operations.request_password_reset(db.session, email=form.email.data)
+        db.session.commit()
+        # The same answer whether or not the address has an account.
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    user = operations.user_for_reset_token(db.session, token)
+    form = ResetPasswordForm() if user is not None else None
+    if form is not None and form.validate_on_submit():
+        operations.set_password(db.session, user=user, password=form.new_password.data,
+                                actor=user)
+        db.session.commit()
+        flash("Your password is changed. Sign in with the new one.", "success")
+        return redirect(url_for("auth.login"))
+    response = make_response(render_template("auth/reset.html", form=form),
+                             200 if form is not None else 400)
+    response.headers["Referrer-Policy"] = "no-referrer"  # keep the token out of Referer headers
+    return response

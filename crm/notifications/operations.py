@@ -25,7 +25,7 @@ def _render(template: str, context: dict) -> tuple[str, str, str]:
     env = current_app.jinja_env
     text = env.get_template(f"emails/{template}.txt").make_module(context)
     html = env.get_template(f"emails/{template}.html").render(context)
-    subject = " ".join(str(getattr(text, "subject", "")).split())
+    subject = str(getattr(text, "subject", "")).strip()
     if not subject:
         raise ValueError(f"emails/{template}.txt sets no subject")
     return subject, str(text).strip() + "\n", html

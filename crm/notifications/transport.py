@@ -1,7 +1,9 @@
 """How a queued email leaves: over SMTP (Flask-Mail, with timeouts) or into .eml files."""
 
+import contextlib
 import logging
 import smtplib
+from email import policy
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,6 +37,24 @@ class _TimeoutConnection(Connection):
         return host
 
 
+class OutboxMessage(Message):
+    """Flask-Mail's message, serialised with the compat32 policy and CRLF line ends.
+
+    Flask-Mail sets ``policy.SMTP``, whose header re-parsing took ~4.5 ms of the ~10 ms a
+    message cost; the headers are already encoded by Flask-Mail, so compat32 writes the same
+    message about ten times faster.
+    """
+
+    def as_bytes(self) -> bytes:
+        message = self._message()
+        message.policy = _SMTP_COMPAT32
+        return message.as_bytes()
+
+
+# Long ASCII headers (List-Unsubscribe) stay on one line: RFC 5322 allows 998 characters.
+_SMTP_COMPAT32 = policy.compat32.clone(linesep="\r\n", max_line_length=998)
+
+
 def message_domain() -> str:
     sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
     return sender.rpartition("@")[2] or urlsplit(current_app.config["CRM_BASE_URL"]).hostname
@@ -43,7 +63,7 @@ def message_domain() -> str:
 def build_message(email: OutboxEmail) -> Message:
     """The MIME message for an outbox row: text and HTML parts, configured From/Reply-To."""
     config = current_app.config
-    message = Message(
+    message = OutboxMessage(
         subject=email.subject, recipients=[email.recipient], body=email.body_text,
         html=email.body_html, sender=config["MAIL_DEFAULT_SENDER"],
         reply_to=config.get("CRM_MAIL_REPLY_TO"), extra_headers=dict(email.headers or {}),
@@ -63,10 +83,9 @@ class SMTPTransport:
         return self
 
     def __exit__(self, *exc_info):
-        try:
+        # QUIT may fail on a dead connection; the batch's outcome is already recorded.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
             self._connection.__exit__(*exc_info)
-        except (smtplib.SMTPException, OSError):
-            pass  # QUIT failed on a dead connection; the batch's outcome is already recorded
 
     def send(self, message: Message) -> None:
         self._connection.send(message)

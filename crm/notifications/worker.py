@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from crm.core.types import utcnow
 from crm.extensions import db
@@ -19,6 +20,7 @@ from crm.notifications.transport import build_message, open_transport
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF_SECONDS = 6 * 3600
+SENT_COMMIT_EVERY = 10
 
 
 def new_worker_id() -> str:
@@ -77,11 +79,12 @@ def _is_permanent(error: Exception) -> bool:
     )
 
 
-def record_failure(email: OutboxEmail, error: Exception) -> None:
+def record_failure(email: OutboxEmail, error: Exception, permanent: bool = False) -> None:
     """Back to pending with back-off, or dead after the last attempt or a permanent refusal."""
     email.last_error = f"{type(error).__name__}: {error}"[:2000]
     email.claimed_at = email.claimed_by = None
-    if _is_permanent(error) or email.attempts >= current_app.config["CRM_OUTBOX_MAX_ATTEMPTS"]:
+    last_attempt = email.attempts >= current_app.config["CRM_OUTBOX_MAX_ATTEMPTS"]
+    if permanent or last_attempt or _is_permanent(error):
         email.status = EmailStatus.DEAD
         log.error("email %s is dead after %s attempts: %s", email.id, email.attempts,
                   email.last_error)
@@ -100,8 +103,24 @@ def _release(emails: list[OutboxEmail]) -> None:
         email.claimed_at = email.claimed_by = None
 
 
+def _commit_sent(session, sent_ids: list[int]) -> None:
+    """Record the emails the server accepted, then commit (with any failures recorded)."""
+    if sent_ids:
+        session.execute(
+            update(OutboxEmail).where(OutboxEmail.id.in_(sent_ids))
+            .values(status=EmailStatus.SENT, sent_at=utcnow(), last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        sent_ids.clear()
+    session.commit()
+
+
 def deliver_batch(session, *, worker_id: str, stop: threading.Event | None = None) -> int:
-    """Claim one batch and try each email once; returns how many rows were claimed."""
+    """Claim one batch and try each email once; returns how many rows were claimed.
+
+    Accepted emails are recorded every ``SENT_COMMIT_EVERY`` messages: a crash in between
+    re-sends at most that many, each with the Message-ID of its first sending.
+    """
     config = current_app.config
     emails = claim_batch(session, worker_id=worker_id, limit=config["CRM_OUTBOX_BATCH_SIZE"],
                          lease_seconds=config["CRM_OUTBOX_LEASE_SECONDS"])
@@ -114,28 +133,31 @@ def deliver_batch(session, *, worker_id: str, stop: threading.Event | None = Non
             record_failure(email, error)
         session.commit()
         return len(emails)
+    sent_ids: list[int] = []
     try:
         for index, email in enumerate(emails):
             if stop is not None and stop.is_set():
                 _release(emails[index:])
-                session.commit()
                 break
             try:
                 transport.send(build_message(email))
+            except (UnicodeError, ValueError) as error:
+                # This message can never be written (e.g. a non-ASCII local part): dead now,
+                # and the rest of the batch goes on.
+                record_failure(email, error, permanent=True)
             except (smtplib.SMTPException, OSError) as error:
                 record_failure(email, error)
                 if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
-                    # The connection is gone: the rest of the batch waits for the next pass.
+                    # The connection is gone: the rest of the batch waits for a later pass.
                     for rest in emails[index + 1:]:
                         record_failure(rest, error)
-                    session.commit()
                     break
             else:
-                email.status = EmailStatus.SENT
-                email.sent_at = utcnow()
-                email.last_error = None
-            session.commit()
+                sent_ids.append(email.id)
+                if len(sent_ids) >= SENT_COMMIT_EVERY:
+                    _commit_sent(session, sent_ids)
     finally:
+        _commit_sent(session, sent_ids)
         transport.__exit__(None, None, None)
     return len(emails)
 
@@ -149,16 +171,18 @@ def run_worker(app, *, once: bool = False, stop: threading.Event | None = None,
         poll = poll_seconds if poll_seconds is not None else app.config["CRM_OUTBOX_POLL_SECONDS"]
         log.info("outbox worker %s started", worker_id)
         while not stop.is_set():
+            # A session of its own that keeps the batch loaded across the per-email commits.
+            session = Session(db.engine, expire_on_commit=False)
             try:
-                claimed = deliver_batch(db.session, worker_id=worker_id, stop=stop)
+                claimed = deliver_batch(session, worker_id=worker_id, stop=stop)
             except Exception:
-                db.session.rollback()
+                session.rollback()
                 log.exception("outbox worker pass failed; retrying")
                 claimed = 0
                 if once:
                     raise
             finally:
-                db.session.remove()
+                session.close()
             if claimed == 0:
                 if once:
                     break

@@ -2,6 +2,8 @@
 
 import pytest
 
+from crm.extensions import db
+from crm.notifications import notify
 from tests.factories import make_user
 
 # Which roles may open each part of the staff area; the longest matching prefix wins.
@@ -21,7 +23,9 @@ def _expected_roles(path):
     return None
 
 
-def _staff_get_paths(app, object_id=1):
+def _staff_get_paths(app, object_ids=None):
+    """GET paths of the staff area, with ``<int:x_id>`` filled from ``object_ids``."""
+    object_ids = object_ids or {}
     paths = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods:
@@ -30,7 +34,8 @@ def _staff_get_paths(app, object_id=1):
         if _expected_roles(path) is None:
             continue
         for argument in rule.arguments:
-            path = path.replace(f"<int:{argument}>", str(object_id)).replace(f"<{argument}>", "x")
+            value = str(object_ids.get(argument, 1))
+            path = path.replace(f"<int:{argument}>", value).replace(f"<{argument}>", "x")
         paths.append(path)
     return sorted(set(paths))
 
@@ -56,10 +61,14 @@ def test_anonymous_users_are_sent_to_login(app, client):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_reaches_exactly_its_pages(app, client, role):
-    target = make_user(role="admin")  # so /<int:id> pages have an object to show
+    # One object of each kind, so that /<int:..._id> pages have something to show.
+    target = make_user(role="admin")
+    email = notify(db.session, template="test_email", to="x@example.com", key="access")
+    db.session.commit()
+    object_ids = {"user_id": target.id, "email_id": email.id}
     user = make_user(role=role)
     client.post("/login", data={"email": user.email, "password": "correct horse battery"})
-    for path in _staff_get_paths(app, target.id):
+    for path in _staff_get_paths(app, object_ids):
         response = client.get(path)
         if role in _expected_roles(path):
             assert response.status_code == 200, (role, path)
