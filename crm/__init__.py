@@ -82,6 +82,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from crm.articles.admin_views import bp as article_admin_bp
+    from crm.articles.moderation_views import bp as moderation_bp
     from crm.articles.views import bp as articles_bp
     from crm.auth.admin_views import bp as accounts_bp
     from crm.auth.views import bp as auth_bp
@@ -90,6 +92,9 @@ def _register_blueprints(app: Flask) -> None:
     from crm.notifications.log_views import bp as email_log_bp
     from crm.notifications.views import bp as email_bp
 
-    blueprints = (core_bp, articles_bp, auth_bp, accounts_bp, dashboard_bp, email_bp, email_log_bp)
+    blueprints = (
+        core_bp, articles_bp, auth_bp, accounts_bp, dashboard_bp, email_bp, email_log_bp,
+        article_admin_bp, moderation_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -34,6 +34,7 @@ def _test_config(database_url: str, engine_options: dict, instance: str) -> dict
         "RATELIMIT_STORAGE_URI": "memory://",
         "CRM_MAIL_DIR": os.path.join(instance, "mail"),
         "CRM_BASE_URL": "https://crm.example.test",
+        "CRM_MIN_FILL_SECONDS": 0,
     }
 
 

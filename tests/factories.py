@@ -43,3 +43,28 @@ def make_article(**overrides):
     db.session.add(article)
     db.session.commit()
     return article
+
+
+def make_comment(article=None, **overrides):
+    """A stored comment (approved unless ``status`` says otherwise), bypassing the screen."""
+    from crm.articles.comments import body_fingerprint
+    from crm.articles.models import Comment, CommentStatus
+    from crm.articles.rendering import render_comment
+
+    n = next(_sequence)
+    article = article or make_article()
+    values = {
+        "article_id": article.id, "author_name": f"Reader {n}",
+        "author_email": f"reader{n}@example.com", "body": f"Comment number {n}.",
+        "status": CommentStatus.APPROVED, "ip": "192.0.2.10", "user_agent": "pytest",
+        "spam_reasons": [],
+    }
+    values.update(overrides)
+    if isinstance(values["status"], str):
+        values["status"] = CommentStatus(values["status"])
+    values.setdefault("body_html", render_comment(values["body"]))
+    values.setdefault("body_hash", body_fingerprint(values["body"]))
+    comment = Comment(**values)
+    db.session.add(comment)
+    db.session.commit()
+    return comment

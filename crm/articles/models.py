@@ -1,11 +1,12 @@
 """Articles published by the supplier."""
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crm.core.types import utcnow
+from crm.core.types import StrEnum, utcnow
 from crm.extensions import db
 
 
@@ -31,3 +32,80 @@ class Article(db.Model):
 
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"
+
+
+class CommentStatus(enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    SPAM = "spam"
+    TRASH = "trash"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Comment(db.Model):
+    """A reader's comment. Its body is plain text, rendered to HTML once, when saved."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_article_status", "article_id", "status", "created_at"),
+        Index("ix_comments_status_created", "status", "created_at"),
+        Index("ix_comments_email_body", "author_email", "body_hash", "created_at"),
+        Index("ix_comments_ip_created", "ip", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
+    depth: Mapped[int] = mapped_column(default=0)
+    author_name: Mapped[str] = mapped_column(String(100))
+    author_email: Mapped[str] = mapped_column(String(254))  # never shown publicly
+    author_url: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[CommentStatus] = mapped_column(StrEnum(CommentStatus))
+    spam_score: Mapped[int] = mapped_column(default=0)
+    spam_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ip: Mapped[str | None] = mapped_column(String(45))  # staff only
+    user_agent: Mapped[str | None] = mapped_column(String(300))  # staff only
+    notify_replies: Mapped[bool] = mapped_column(default=False)
+    # Staff replies: the user who wrote it, shown publicly as staff.
+    staff_author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The one-time key issued with the form: a resent form finds its comment instead.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    moderated_at: Mapped[datetime | None]
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    article: Mapped[Article] = relationship()
+    parent: Mapped["Comment | None"] = relationship(remote_side=[id])
+    staff_author = relationship("User", foreign_keys=[staff_author_id])
+    moderated_by = relationship("User", foreign_keys=[moderated_by_id])
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff_author_id is not None
+
+    def __repr__(self) -> str:
+        return f"<Comment {self.id} {self.status.value}>"
+
+
+class ModerationSettings(db.Model):
+    """The rules admins can change on the settings page (a single row)."""
+
+    __tablename__ = "moderation_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    max_links: Mapped[int] = mapped_column(default=2)
+    moderation_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    block_words: Mapped[list[str]] = mapped_column(JSON, default=list)
+    blocked_emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    blocked_ips: Mapped[list[str]] = mapped_column(JSON, default=list)
+    auto_approve_known_authors: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

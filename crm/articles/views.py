@@ -1,13 +1,27 @@
-"""Public pages: the home page and an article."""
+"""Public pages: the home page, an article with its comments, and posting a comment."""
 
-from flask import Blueprint, abort, render_template
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from crm.articles import comments, queries
+from crm.articles.forms import CommentForm
 from crm.articles.models import Article
 from crm.catalog.models import Ingredient
-from crm.extensions import db
+from crm.core.forms import issue_form_ticket, read_form_ticket
+from crm.extensions import db, limiter
 
 bp = Blueprint("articles", __name__)
+MY_COMMENTS = "my_comments"  # ids of this browser's comments awaiting moderation
 
 
 @bp.get("/")
@@ -23,9 +37,56 @@ def home():
     return render_template("articles/home.html", articles=articles, featured=featured)
 
 
-@bp.get("/articles/<slug>")
-def show(slug: str):
-    article = db.session.scalar(
+def _published(slug: str) -> Article:
+    return db.session.scalar(
         select(Article).where(Article.slug == slug, Article.published.is_(True))
     ) or abort(404)
-    return render_template("articles/show.html", article=article)
+
+
+def _render_article(article: Article, form: CommentForm, status: int = 200):
+    if not form.ticket.data or form.errors:
+        form.ticket.data = issue_form_ticket()
+    thread = queries.comment_thread(db.session, article, mine=session.get(MY_COMMENTS, []))
+    replying_to = thread.find(form.parent_id.data)
+    return render_template("articles/show.html", article=article, form=form, thread=thread,
+                           replying_to=replying_to), status
+
+
+@bp.get("/articles/<slug>")
+def show(slug: str):
+    form = CommentForm(parent_id=request.args.get("reply_to", type=int))
+    return _render_article(_published(slug), form)
+
+
+@bp.post("/articles/<slug>/comments")
+@limiter.limit(lambda: current_app.config["CRM_COMMENT_RATE_LIMIT"])
+def post_comment(slug: str):
+    article = _published(slug)
+    form = CommentForm()
+    ticket = read_form_ticket(form.ticket.data)
+    if ticket is None:
+        form.form_errors.append("This form has expired. Please send your comment again.")
+    if not form.validate_on_submit() or ticket is None:
+        return _render_article(article, form, 400)
+    try:
+        comment = comments.post_comment(
+            db.session, article=article, author_name=form.author_name.data,
+            author_email=form.author_email.data, author_url=form.author_url.data,
+            body=form.body.data, parent_id=form.parent_id.data,
+            notify_replies=form.notify_replies.data, submission_key=ticket[0],
+            seconds_to_fill=ticket[1], honeypot=form.homepage.data or "",
+            ip=request.remote_addr, user_agent=request.user_agent.string,
+            min_fill_seconds=current_app.config["CRM_MIN_FILL_SECONDS"],
+        )
+        db.session.commit()
+    except comments.CommentRejected as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return _render_article(article, form, 400)
+    except IntegrityError:
+        db.session.rollback()  # a double click raced the first one: show what it created
+        comment = comments.find_by_submission_key(db.session, ticket[0])
+        if comment is None:
+            raise
+    session[MY_COMMENTS] = [*session.get(MY_COMMENTS, [])[-19:], comment.id]
+    return redirect(url_for(".show", slug=slug, _anchor=f"comment-{comment.id}"))

@@ -4,12 +4,15 @@ import pytest
 
 from crm.extensions import db
 from crm.notifications import notify
-from tests.factories import make_user
+from tests.factories import make_comment, make_user
 
 # Which roles may open each part of the staff area; the longest matching prefix wins.
 ACCESS = {
     "/dashboard/users": {"admin"},
     "/dashboard/emails": {"admin"},
+    "/dashboard/articles": {"admin"},
+    "/dashboard/moderation/settings": {"admin"},
+    "/dashboard/moderation": {"admin", "moderator"},
     "/dashboard": {"admin", "sales", "moderator"},
     "/account": {"admin", "sales", "moderator"},
 }
@@ -44,7 +47,8 @@ def test_every_staff_prefix_is_covered(app):
     """A new staff route outside the table above fails here until the table says who may see it."""
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
-        guarded = rule.endpoint.split(".")[0] in {"dashboard", "accounts", "email_log"} or hasattr(
+        guarded = rule.endpoint.split(".")[0] in {
+            "dashboard", "accounts", "email_log", "article_admin", "moderation"} or hasattr(
             view, "allowed_roles")
         if guarded:
             assert _expected_roles(rule.rule) is not None, rule.rule
@@ -65,7 +69,9 @@ def test_each_role_reaches_exactly_its_pages(app, client, role):
     target = make_user(role="admin")
     email = notify(db.session, template="test_email", to="x@example.com", key="access")
     db.session.commit()
-    object_ids = {"user_id": target.id, "email_id": email.id}
+    comment = make_comment()
+    object_ids = {"user_id": target.id, "email_id": email.id, "article_id": comment.article_id,
+                  "comment_id": comment.id}
     user = make_user(role=role)
     client.post("/login", data={"email": user.email, "password": "correct horse battery"})
     for path in _staff_get_paths(app, object_ids):

@@ -1,0 +1,150 @@
+"""Moderators' actions on comments: the comment state machine and its audit trail."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from crm.articles.comments import (
+    MAX_DEPTH,
+    body_fingerprint,
+    clean_text,
+    moderation_settings,
+    notify_parent_author,
+)
+from crm.articles.models import Comment, CommentStatus
+from crm.articles.rendering import render_comment
+from crm.audit.operations import record_event
+from crm.core.types import utcnow
+
+P, A, S, T = (CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM,
+              CommentStatus.TRASH)
+
+# action: (the states it may start from, the state it leads to)
+ACTIONS = {
+    "approve": ({P}, A),
+    "unapprove": ({A}, P),
+    "spam": ({P, A}, S),
+    "not_spam": ({S}, A),
+    "trash": ({P, A, S}, T),
+    "restore": ({T}, P),
+}
+ACTION_LABELS = {
+    "approve": "Approve", "unapprove": "Unapprove", "spam": "Spam", "not_spam": "Not spam",
+    "trash": "Trash", "restore": "Restore", "delete": "Delete forever",
+}
+
+
+class ModerationError(ValueError):
+    """An action that the comment's state does not allow; the message is for the moderator."""
+
+
+def allowed_actions(comment: Comment) -> list[str]:
+    actions = [name for name, (sources, _) in ACTIONS.items() if comment.status in sources]
+    return actions + (["delete"] if comment.status is T else [])
+
+
+def moderate(session, *, comment: Comment, action: str, actor) -> None:
+    """Apply one action, or raise ModerationError when the comment's state forbids it."""
+    if action == "delete":
+        delete_comment(session, comment=comment, actor=actor)
+        return
+    if action not in ACTIONS:
+        raise ModerationError(f"Unknown action {action!r}.")
+    sources, target = ACTIONS[action]
+    if comment.status not in sources:
+        raise ModerationError(
+            f"A {comment.status.value} comment cannot be given “{ACTION_LABELS[action]}”.")
+    before = comment.status
+    comment.status = target
+    comment.moderated_at = utcnow()
+    comment.moderated_by_id = actor.id
+    record_event(session, actor=actor, action=f"comment.{action}", obj=comment,
+                 before=before.value, after=target.value)
+    if target is A:
+        notify_parent_author(session, comment)
+
+
+def moderate_many(session, *, ids: Iterable[int], action: str, actor) -> tuple[int, int]:
+    """Apply an action to each listed comment it suits: (changed, skipped)."""
+    comments = session.scalars(select(Comment).where(Comment.id.in_(list(ids)))).all()
+    changed = skipped = 0
+    for comment in comments:
+        try:
+            moderate(session, comment=comment, action=action, actor=actor)
+        except ModerationError:
+            skipped += 1
+        else:
+            changed += 1
+    return changed, skipped
+
+
+def delete_comment(session, *, comment: Comment, actor) -> None:
+    """Delete for ever, from the trash only; replies move up to top level."""
+    if comment.status is not T:
+        raise ModerationError("Only a comment in the trash can be deleted for ever.")
+    record_event(session, actor=actor, action="comment.deleted", obj=comment,
+                 author_name=comment.author_name, excerpt=comment.body[:200])
+    session.delete(comment)
+
+
+def edit_comment(session, *, comment: Comment, author_name: str, author_url: str | None,
+                 body: str, actor) -> None:
+    """Correct a comment; its HTML is rendered again, once, here."""
+    comment.author_name = clean_text(author_name)
+    comment.author_url = clean_text(author_url) or None
+    comment.body = clean_text(body)
+    comment.body_html = render_comment(comment.body)
+    comment.body_hash = body_fingerprint(comment.body)
+    comment.edited_at = utcnow()
+    record_event(session, actor=actor, action="comment.edited", obj=comment)
+
+
+def reply_as_staff(session, *, parent: Comment, body: str, actor) -> Comment:
+    """A staff reply, published at once and marked as staff."""
+    anchor = parent if parent.depth < MAX_DEPTH or parent.parent is None else parent.parent
+    body = clean_text(body)
+    reply = Comment(
+        article_id=parent.article_id, parent=anchor, depth=anchor.depth + 1,
+        author_name=actor.name, author_email=actor.email, body=body,
+        body_html=render_comment(body), body_hash=body_fingerprint(body),
+        status=A, spam_score=0, spam_reasons=[], staff_author_id=actor.id,
+        moderated_at=utcnow(), moderated_by_id=actor.id,
+    )
+    session.add(reply)
+    session.flush()
+    record_event(session, actor=actor, action="comment.staff_reply", obj=reply,
+                 parent_id=parent.id)
+    if parent.status is not A:
+        moderate(session, comment=parent, action="approve", actor=actor)  # replying approves
+    notify_parent_author(session, reply)
+    return reply
+
+
+def block_author(session, *, comment: Comment, what: str, actor) -> None:
+    """Add the comment's email or IP to the block list, and mark the comment spam."""
+    settings = moderation_settings(session)
+    if what == "email":
+        value, field = comment.author_email, "blocked_emails"
+    elif what == "ip" and comment.ip:
+        value, field = comment.ip, "blocked_ips"
+    else:
+        raise ModerationError("This comment has nothing of that kind to block.")
+    current = list(getattr(settings, field))
+    if value not in current:
+        setattr(settings, field, [*current, value])  # a new list, so the change is saved
+    record_event(session, actor=actor, action=f"comment.block_{what}", obj=comment, value=value)
+    if comment.status in ACTIONS["spam"][0]:
+        moderate(session, comment=comment, action="spam", actor=actor)
+
+
+def update_settings(session, *, max_links: int, moderation_words: list[str],
+                    block_words: list[str], blocked_emails: list[str], blocked_ips: list[str],
+                    auto_approve_known_authors: bool, actor) -> None:
+    settings = moderation_settings(session)
+    settings.max_links = max_links
+    settings.moderation_words = moderation_words
+    settings.block_words = block_words
+    settings.blocked_emails = [e.lower() for e in blocked_emails]
+    settings.blocked_ips = blocked_ips
+    settings.auto_approve_known_authors = auto_approve_known_authors
+    record_event(session, actor=actor, action="moderation.settings_changed", obj=settings)

@@ -1,0 +1,172 @@
+"""The moderation queue: moderators and admins approve, spam or trash comments."""
+
+from datetime import datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crm.articles import moderation_queries as queries
+from crm.articles.comments import moderation_settings
+from crm.articles.models import Comment, CommentStatus
+from crm.articles.moderation import (
+    ACTION_LABELS,
+    ModerationError,
+    allowed_actions,
+    block_author,
+    edit_comment,
+    moderate,
+    moderate_many,
+    reply_as_staff,
+    update_settings,
+)
+from crm.articles.moderation_forms import (
+    ACTION_DONE,
+    BulkActionForm,
+    EditCommentForm,
+    ModerationSettingsForm,
+    QueueFilterForm,
+    ReturnForm,
+    StaffReplyForm,
+    bulk_message,
+)
+from crm.auth.guard import allow, staff_blueprint
+from crm.auth.models import Role
+from crm.core.types import utcnow
+from crm.extensions import db
+
+bp = staff_blueprint("moderation", __name__, roles=(Role.MODERATOR,),
+                     url_prefix="/dashboard/moderation")
+
+
+def comment_age(created_at: datetime) -> str:
+    """``"5 min"``, ``"3 h"``, ``"2 d"``: how long ago, as a dense queue says it."""
+    seconds = max(int((utcnow() - created_at).total_seconds()), 0)
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return "just now"
+
+
+@bp.context_processor
+def queue_helpers():
+    return {"allowed_actions": allowed_actions, "action_labels": ACTION_LABELS,
+            "age": comment_age, "statuses": list(CommentStatus)}
+
+
+def _comment(comment_id: int) -> Comment:
+    return db.session.get(Comment, comment_id) or abort(404)
+
+
+def _run(operation, success: str) -> bool:
+    """Call an operation: commit and flash ``success``, or roll back and flash its refusal."""
+    try:
+        operation()
+    except ModerationError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
+
+
+@bp.get("/")
+def index():
+    form = QueueFilterForm(request.args, articles=queries.article_choices(db.session))
+    form.validate()
+    filters = form.filters()
+    page = queries.comment_page(db.session, filters=filters,
+                                page=request.args.get("page", 1, type=int))
+    here = url_for(".index", page=page.number, **filters.as_args())
+    return render_template("moderation/index.html", form=form, page=page, filters=filters,
+                           counts=queries.status_counts(db.session), here=here,
+                           bulk=BulkActionForm(status=filters.status))
+
+
+@bp.post("/<int:comment_id>/<action>")
+def act(comment_id: int, action: str):
+    comment = _comment(comment_id)
+    form = ReturnForm()
+    if form.validate_on_submit():
+        done = f"Comment by {comment.author_name} {ACTION_DONE.get(action, 'changed')}."
+        _run(lambda: moderate(db.session, comment=comment, action=action, actor=current_user),
+             done)
+    return redirect(form.next_url())
+
+
+@bp.post("/bulk")
+def bulk():
+    form = BulkActionForm()
+    if form.validate_on_submit():
+        changed, skipped = moderate_many(db.session, ids=form.ids.data, action=form.action.data,
+                                         actor=current_user)
+        db.session.commit()
+        flash(bulk_message(form.action.data, changed, skipped),
+              "success" if changed else "warning")
+    else:
+        flash(form.first_error(), "error")
+    return redirect(form.next_url())
+
+
+def _render_show(comment: Comment, *, edit_form=None, reply_form=None, status: int = 200):
+    return render_template(
+        "moderation/show.html", comment=comment,
+        history=queries.comment_history(db.session, comment.id),
+        edit_form=edit_form or EditCommentForm(obj=comment),
+        reply_form=reply_form or StaffReplyForm(),
+    ), status
+
+
+@bp.get("/<int:comment_id>")
+def show(comment_id: int):
+    return _render_show(_comment(comment_id))
+
+
+@bp.route("/<int:comment_id>/edit", methods=["GET", "POST"])
+def edit(comment_id: int):
+    comment = _comment(comment_id)
+    form = EditCommentForm(obj=comment)
+    if form.validate_on_submit():
+        edit_comment(db.session, comment=comment, author_name=form.author_name.data,
+                     author_url=form.author_url.data, body=form.body.data, actor=current_user)
+        db.session.commit()
+        flash("The comment is saved.", "success")
+        return redirect(url_for(".show", comment_id=comment.id))
+    return render_template("moderation/edit.html", comment=comment, form=form)
+
+
+@bp.post("/<int:comment_id>/reply")
+def reply(comment_id: int):
+    comment = _comment(comment_id)
+    form = StaffReplyForm()
+    if not form.validate_on_submit():
+        return _render_show(comment, reply_form=form, status=400)
+    _run(lambda: reply_as_staff(db.session, parent=comment, body=form.body.data,
+                                actor=current_user),
+         "Your reply is published.")
+    return redirect(url_for(".show", comment_id=comment_id))
+
+
+@bp.post("/<int:comment_id>/block/<what>")
+def block(comment_id: int, what: str):
+    comment = _comment(comment_id)
+    form = ReturnForm()
+    if form.validate_on_submit():
+        value = comment.author_email if what == "email" else comment.ip
+        _run(lambda: block_author(db.session, comment=comment, what=what, actor=current_user),
+             f"{value} is blocked.")
+    return redirect(form.next_url(url_for(".show", comment_id=comment_id)))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def settings():
+    form = ModerationSettingsForm(obj=moderation_settings(db.session))
+    if form.validate_on_submit():
+        update_settings(db.session, **form.values(), actor=current_user)
+        db.session.commit()
+        flash("The moderation settings are saved.", "success")
+        return redirect(url_for(".settings"))
+    return render_template("moderation/settings.html", form=form)

@@ -1,0 +1,220 @@
+"""Posting a comment through the public form: screening, idempotency, after-posting view."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from crm.articles.comments import moderation_settings
+from crm.articles.models import Comment, CommentStatus
+from crm.extensions import db
+from crm.notifications.models import OutboxEmail
+from tests.factories import make_article, make_comment, make_user
+
+
+def _ticket(client, article):
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    return re.search(r'name="ticket" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def _post(client, article, ticket=None, ip="127.0.0.1", **fields):
+    data = {"author_name": "Ana Formulator", "author_email": "ana@brand.example",
+            "author_url": "", "body": "How does L-serine behave in a gummy?",
+            "ticket": ticket or _ticket(client, article)}
+    data.update(fields)
+    return client.post(f"/articles/{article.slug}/comments", data=data,
+                       environ_base={"REMOTE_ADDR": ip})
+
+
+def _comments():
+    return db.session.scalars(select(Comment).order_by(Comment.id)).all()
+
+
+def test_a_comment_waits_for_moderation_and_only_its_author_sees_it(app, client):
+    article = make_article()
+    response = _post(client, article)
+    assert response.status_code == 302
+    [comment] = _comments()
+    assert response.headers["Location"].endswith(f"/articles/{article.slug}#comment-{comment.id}")
+    assert comment.status is CommentStatus.PENDING
+    assert comment.spam_reasons == ["new comments wait for a moderator"]
+    assert comment.ip == "127.0.0.1" and comment.author_email == "ana@brand.example"
+    mine = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "awaiting moderation" in mine and "behave in a gummy" in mine
+    assert f'id="comment-{comment.id}"' in mine
+    stranger = app.test_client().get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "behave in a gummy" not in stranger
+    assert "0 comments" in stranger
+
+
+def test_held_comment_alerts_the_moderators(client):
+    moderator = make_user(role="moderator")
+    make_user(role="sales")
+    _post(client, make_article())
+    emails = db.session.scalars(select(OutboxEmail)).all()
+    assert [(e.template, e.recipient) for e in emails] == [("comment_held", moderator.email)]
+    assert "/dashboard/moderation/" in emails[0].body_text
+    assert emails[0].related_type == "comments"
+
+
+def test_resent_form_stores_one_comment(client):
+    article = make_article()
+    ticket = _ticket(client, article)
+    first = _post(client, article, ticket=ticket)
+    second = _post(client, article, ticket=ticket)
+    assert first.headers["Location"] == second.headers["Location"]
+    assert len(_comments()) == 1
+
+
+def test_same_body_from_same_email_within_a_day_is_refused(client):
+    article = make_article()
+    _post(client, article)
+    response = _post(client, article, body="  how does l-serine   behave in a GUMMY? ")
+    assert response.status_code == 400
+    assert b"You have already posted this comment." in response.data
+    assert len(_comments()) == 1
+
+
+def test_forged_or_missing_ticket_is_a_form_error(client):
+    article = make_article()
+    response = _post(client, article, ticket="forged.ticket")
+    assert response.status_code == 400
+    assert b"This form has expired" in response.data
+    assert _comments() == []
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("author_name", "", b"Tell us your name."),
+    ("author_email", "not-an-email", b"Enter a valid email address."),
+    ("author_name", "x" * 101, b"Use at most 100 characters."),
+    ("author_email", "a" * 250 + "@example.com", b"Use at most 254 characters."),
+    ("author_url", "https://example.com/" + "x" * 200, b"Use at most 200 characters."),
+    ("body", "y" * 5001, b"Use at most 5,000 characters."),
+    ("body", "", b"Write your comment."),
+    ("author_url", "javascript:alert(1)", b"starting with http:// or https://"),
+    ("author_name", "Eve\r\nBcc: x@example.com", b"single line without control characters"),
+])
+def test_bad_input_gets_a_message_on_the_form_and_saves_nothing(client, field, value, message):
+    article = make_article()
+    response = _post(client, article, **{field: value})
+    assert response.status_code == 400
+    assert message in response.data
+    assert _comments() == []
+
+
+def test_honeypot_sends_the_comment_to_spam(client):
+    article = make_article()
+    _post(client, article, homepage="http://spam.example")
+    [comment] = _comments()
+    assert comment.status is CommentStatus.SPAM
+    assert "honeypot" in comment.spam_reasons[0] and comment.spam_score >= 10
+    # The spammer is shown the same "awaiting moderation" as anyone: nothing to learn.
+    assert b"awaiting moderation" in client.get(f"/articles/{article.slug}").data
+
+
+def test_too_fast_is_spam(make_app):
+    app = make_app(CRM_MIN_FILL_SECONDS=30)
+    client = app.test_client()
+    _post(client, make_article())
+    [comment] = _comments()
+    assert comment.status is CommentStatus.SPAM
+    assert "after it was served" in comment.spam_reasons[0]
+
+
+def test_rules_from_the_settings(client):
+    settings = moderation_settings(db.session)
+    settings.moderation_words = ["discount"]
+    settings.block_words = ["casino"]
+    settings.blocked_emails = ["bad@spam.example"]
+    settings.blocked_ips = ["198.51.100.7"]
+    settings.max_links = 1
+    db.session.commit()
+    article = make_article()
+    _post(client, article, body="Any discount on 500 kg?", author_email="a@x.example")
+    _post(client, article, body="Best CASINO online", author_email="b@x.example")
+    _post(client, article, body="Hello there", author_email="BAD@spam.example")
+    _post(client, article, body="see https://a.example and https://b.example",
+          author_email="c@x.example")
+    _post(client, article, body="from a blocked address", author_email="d@x.example",
+          ip="198.51.100.7")
+    statuses = [(c.status, c.spam_reasons[0]) for c in _comments()]
+    assert statuses[0] == (CommentStatus.PENDING, "moderation word: discount")
+    assert statuses[1] == (CommentStatus.SPAM, "blocked word: casino")
+    assert statuses[2] == (CommentStatus.SPAM, "blocked email address")
+    assert statuses[3] == (CommentStatus.PENDING, "2 links (more than 1)")
+    assert statuses[4] == (CommentStatus.SPAM, "blocked IP address")
+
+
+def test_known_authors_are_approved_only_when_admins_allow_it(client):
+    article = make_article()
+    make_comment(article, author_email="ana@brand.example")
+    _post(client, article, body="second thoughts")
+    assert _comments()[-1].status is CommentStatus.PENDING
+    moderation_settings(db.session).auto_approve_known_authors = True
+    db.session.commit()
+    _post(client, article, body="third thoughts")
+    newest = _comments()[-1]
+    assert newest.status is CommentStatus.APPROVED
+    assert newest.spam_reasons == ["author has an approved comment"]
+
+
+def test_reply_links_fill_parent_and_depth_is_capped(client):
+    article = make_article()
+    top = make_comment(article)
+    child = make_comment(article, parent_id=top.id, depth=1)
+    grandchild = make_comment(article, parent_id=child.id, depth=2)
+    page = client.get(f"/articles/{article.slug}?reply_to={grandchild.id}").get_data(as_text=True)
+    assert f'name="parent_id" value="{grandchild.id}"' in page
+    _post(client, article, parent_id=str(grandchild.id), body="deeper")
+    deeper = _comments()[-1]
+    assert deeper.depth == 2 and deeper.parent_id == child.id  # a sibling at the deepest level
+    _post(client, article, parent_id=str(top.id), body="a reply")
+    assert _comments()[-1].depth == 1 and _comments()[-1].parent_id == top.id
+
+
+def test_reply_to_a_comment_not_approved_is_refused(client):
+    article = make_article()
+    held = make_comment(article, status="pending")
+    response = _post(client, article, parent_id=str(held.id))
+    assert response.status_code == 400
+    assert b"not available" in response.data
+
+
+def test_closed_comments(client):
+    article = make_article(comments_open=False)
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "Comments are closed" in page and 'name="author_email"' not in page
+    response = client.post(f"/articles/{article.slug}/comments",
+                           data={"author_name": "a", "author_email": "a@b.example",
+                                 "body": "x", "ticket": "x"})
+    assert response.status_code == 400
+    assert _comments() == []
+
+
+def test_comments_on_a_draft_are_404(client):
+    article = make_article(published=False)
+    assert _post(client, article, ticket="x").status_code == 404
+
+
+def test_rate_limit_per_ip_says_when_to_retry(make_app):
+    app = make_app(CRM_COMMENT_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    article = make_article()
+    for n in range(2):
+        assert _post(client, article, body=f"comment {n}").status_code == 302
+    response = _post(client, article, body="one too many")
+    assert response.status_code == 429
+    assert b"try again in" in response.data
+    assert len(_comments()) == 2
+
+
+def test_csrf_is_enforced_on_the_comment_form(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    article = make_article()
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert 'name="csrf_token"' in page
+    assert _post(client, article).status_code == 400
+    assert _comments() == []
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    assert _post(client, article, csrf_token=token).status_code == 302
