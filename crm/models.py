@@ -4,17 +4,33 @@ from crm.articles.models import Article, Comment, ModerationSettings
 from crm.audit.models import AuditEvent
 from crm.auth.models import Territory, User
 from crm.catalog.models import Ingredient, PriceTier, SpecRow
+from crm.leads.models import (
+    Activity,
+    AssignmentCursor,
+    Company,
+    Contact,
+    Inquiry,
+    Lead,
+    RequestedIngredient,
+)
 from crm.notifications.models import EmailOptOut, OutboxEmail
 
 __all__ = [
+    "Activity",
     "Article",
+    "AssignmentCursor",
     "AuditEvent",
     "Comment",
+    "Company",
+    "Contact",
     "EmailOptOut",
     "Ingredient",
+    "Inquiry",
+    "Lead",
     "ModerationSettings",
     "OutboxEmail",
     "PriceTier",
+    "RequestedIngredient",
     "SpecRow",
     "Territory",
     "User",

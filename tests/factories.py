@@ -68,3 +68,48 @@ def make_comment(article=None, **overrides):
     db.session.add(comment)
     db.session.commit()
     return comment
+
+
+def seed_catalog():
+    """The demo catalog (six ingredients with packs, grades and price tiers)."""
+    from crm.demo import _seed_catalog
+
+    _seed_catalog(db.session)
+    db.session.commit()
+
+
+def quote_request(**overrides):
+    """A complete, valid QuoteRequest: 500 mg × 60 × 10,000 × 5 % of L-serine."""
+    from decimal import Decimal
+
+    from crm.intake.requests import LineRequest, QuoteRequest
+
+    n = next(_sequence)
+    values = {
+        "company": "Acme Nutrition", "name": "Ana Formulator", "email": f"ana{n}@acme.example",
+        "country": "US", "consent": True, "phone": "+1 555 0100", "company_type": "brand owner",
+        "job_title": "Product developer", "formulation_type": "capsule",
+        "dose_mg": Decimal("500"), "servings_per_unit": 60, "units": 10000,
+        "overage_pct": Decimal("5"), "project_stage": "sampling", "target_market": "US",
+        "lines": [LineRequest(ingredient_slug="l-serine", grade="USP", form="Powder",
+                              compute=True)],
+        "documents": ["coa", "spec"], "sample_wanted": True, "message": "Capsule project.",
+        "submitted": {"company": ["Acme Nutrition"]},
+    }
+    values.update(overrides)
+    return QuoteRequest(**values)
+
+
+def submit(request=None, key=None, **kwargs):
+    """Run the intake pipeline and commit, as the view does."""
+    import uuid
+
+    from crm.intake.operations import submit_inquiry
+
+    values = {"seconds_to_fill": 30.0, "honeypot": "", "ip": "198.51.100.1",
+              "user_agent": "pytest", "min_fill_seconds": 3}
+    values.update(kwargs)
+    inquiry = submit_inquiry(db.session, request=request or quote_request(),
+                             submission_key=key or uuid.uuid4().hex, **values)
+    db.session.commit()
+    return inquiry

@@ -6,6 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from crm.core.database import include_object
 from crm.core.types import UTCDateTime
 
 config = context.config
@@ -37,7 +38,7 @@ def skip_empty_revision(context, revision, directives):
 def run_migrations_offline():
     context.configure(
         url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-        literal_binds=True, render_item=render_item,
+        literal_binds=True, render_item=render_item, include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -47,6 +48,7 @@ def run_migrations_online():
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty_revision)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():

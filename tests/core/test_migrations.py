@@ -6,11 +6,13 @@ from flask_migrate import upgrade
 from sqlalchemy import inspect
 
 from crm import create_app
+from crm.core.database import include_object
 from crm.extensions import db
 
 
 def _differences(connection):
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object})
     return compare_metadata(context, db.metadata)
 
 

@@ -1,0 +1,234 @@
+"""The intake pipeline: a quote request becomes an Inquiry on a scored, assigned Lead.
+
+capture (the form) → screen → record → route → notify. One transaction: the caller commits,
+and a failure at any step leaves nothing behind.
+"""
+
+import secrets
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from crm.articles.rendering import find_links
+from crm.auth.models import Role, User
+from crm.catalog.formulation import kg_needed, round_to_packs
+from crm.catalog.models import Ingredient
+from crm.core.database import insert_or_get
+from crm.core.types import utcnow
+from crm.core.urls import external_url
+from crm.intake.freemail import email_domain, is_free_mail
+from crm.intake.requests import LineRequest, QuoteRequest
+from crm.intake.scoring import score_inquiry
+from crm.leads import operations as leads
+from crm.leads.models import (
+    OPEN_STATUSES,
+    ActivityKind,
+    Company,
+    Contact,
+    Inquiry,
+    Lead,
+    LeadStatus,
+    RequestedIngredient,
+)
+from crm.notifications import notify
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+MAX_LINKS = 2
+
+
+class IntakeRejected(ValueError):
+    """The request cannot be taken; the message is for the person who sent it."""
+
+
+def new_reference(session) -> str:
+    while True:
+        reference = "INQ-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        if session.scalar(select(Inquiry.id).where(Inquiry.reference == reference)) is None:
+            return reference
+
+
+def find_by_submission_key(session, key: str) -> Inquiry | None:
+    return session.scalar(select(Inquiry).where(Inquiry.submission_key == key))
+
+
+def screen_request(request: QuoteRequest, *, honeypot: str, seconds_to_fill: float,
+                   min_fill_seconds: float) -> tuple[int, list[str]]:
+    reasons = []
+    if honeypot:
+        reasons.append("hidden honeypot field was filled in")
+    if seconds_to_fill < min_fill_seconds:
+        reasons.append(f"form sent {seconds_to_fill:.1f} s after it was served")
+    links = len(find_links(request.message))
+    if links > MAX_LINKS:
+        reasons.append(f"{links} links in the message")
+    return 10 * len(reasons), reasons
+
+
+def match_contact(session, request: QuoteRequest) -> Contact:
+    """The contact by email (case-insensitive); the company by email domain unless free-mail,
+    else by name. Creates what is missing and brings the contact's details up to date."""
+    email = request.email.strip().lower()
+    contact = session.scalar(select(Contact).where(Contact.email == email))
+    company = None
+    domain = None if is_free_mail(email) else email_domain(email)
+    if domain:
+        company = session.scalar(select(Company).where(Company.domain == domain))
+    if company is None:
+        company = session.scalar(select(Company).where(
+            func.lower(Company.name) == request.company.strip().lower()).order_by(Company.id))
+        if company is not None and domain and company.domain is None:
+            company.domain = domain
+    details = {"name": request.company.strip(), "country": request.country,
+               "company_type": request.company_type}
+    if company is None and domain:
+        company = insert_or_get(session, Company, unique={"domain": domain}, values=details)
+    elif company is None:
+        company = Company(domain=None, **details)
+        session.add(company)
+    if contact is None:
+        contact = insert_or_get(session, Contact, unique={"email": email},
+                                values={"name": request.name.strip()})
+    contact.name = request.name.strip()
+    contact.phone = request.phone or contact.phone
+    contact.job_title = request.job_title or contact.job_title
+    contact.country = request.country
+    contact.company = company
+    session.flush()
+    return contact
+
+
+def _line(session, request: QuoteRequest, line: LineRequest, position: int,
+          catalog: dict[str, Ingredient]) -> RequestedIngredient:
+    ingredient = None
+    if line.ingredient_slug:
+        ingredient = catalog.get(line.ingredient_slug)
+        if ingredient is None:
+            raise IntakeRejected("One of the ingredients is no longer in our catalog. "
+                                 "Choose it again or describe it under “other”.")
+    warnings = []
+    dose = line.dose_mg or request.dose_mg
+    result = RequestedIngredient(
+        position=position, ingredient=ingredient, ingredient_id=getattr(ingredient, "id", None),
+        free_text=None if ingredient else (line.free_text or "").strip(), grade=line.grade or None,
+        form=line.form or None, quantity_kg_given=line.quantity_kg,
+        formulation_type=request.formulation_type, dose_mg=dose,
+        servings_per_unit=request.servings_per_unit, units=request.units,
+        overage_pct=request.overage_pct, warnings=warnings,
+    )
+    if line.compute:
+        if not (dose and request.servings_per_unit and request.units):
+            raise IntakeRejected("To compute a quantity we need the dose, servings per unit "
+                                 "and number of units.")
+        kg = kg_needed(dose, request.servings_per_unit, request.units,
+                       request.overage_pct or Decimal(0))
+    else:
+        kg = line.quantity_kg
+    if kg is not None:
+        quantity = round_to_packs(kg, ingredient.pack_size_kg if ingredient else None)
+        result.kg_needed, result.packs = quantity.kg_needed, quantity.packs or None
+        result.pack_size_kg = quantity.pack_size_kg or None
+        result.kg_rounded = quantity.kg_rounded
+    if ingredient is not None:
+        if line.grade and line.grade not in ingredient.grades:
+            warnings.append(f"grade “{line.grade}” is not in the catalog "
+                            f"({', '.join(ingredient.grades)})")
+        if line.form and line.form not in ingredient.forms:
+            warnings.append(f"form “{line.form}” is not in the catalog "
+                            f"({', '.join(ingredient.forms)})")
+        if dose and ingredient.max_daily_dose_mg and dose > ingredient.max_daily_dose_mg:
+            warnings.append(f"{dose:,.0f} mg per serving is above the reference maximum daily "
+                            f"dose of {ingredient.max_daily_dose_mg:,.0f} mg")
+        if result.kg_needed is not None and result.kg_needed < ingredient.moq_kg:
+            warnings.append(f"below the MOQ of {ingredient.moq_kg:,.0f} kg")
+    return result
+
+
+def _open_lead_for(session, contact: Contact) -> Lead | None:
+    return session.scalar(select(Lead).where(
+        Lead.contact_id == contact.id, Lead.status.in_(OPEN_STATUSES),
+        Lead.merged_into_id.is_(None),
+    ).order_by(Lead.created_at.desc()).limit(1))
+
+
+def submit_inquiry(
+    session, *, request: QuoteRequest, submission_key: str, seconds_to_fill: float,
+    honeypot: str, ip: str | None, user_agent: str | None, min_fill_seconds: float,
+) -> Inquiry:
+    """Record a quote request, attach it to a lead, score, assign and queue both emails.
+
+    A resent form (same ``submission_key``) returns the inquiry it created the first time.
+    """
+    existing = find_by_submission_key(session, submission_key)
+    if existing is not None:
+        return existing
+    if not request.consent:
+        raise IntakeRejected("We need your consent to contact you about this request.")
+    spam_score, spam_reasons = screen_request(request, honeypot=honeypot,
+                                              seconds_to_fill=seconds_to_fill,
+                                              min_fill_seconds=min_fill_seconds)
+    slugs = {line.ingredient_slug for line in request.lines if line.ingredient_slug}
+    catalog = {i.slug: i for i in session.scalars(
+        select(Ingredient).where(Ingredient.slug.in_(slugs), Ingredient.active.is_(True)))}
+    lines = [_line(session, request, line, n, catalog) for n, line in enumerate(request.lines)]
+    if not lines:
+        raise IntakeRejected("Add at least one ingredient.")
+
+    contact = match_contact(session, request)
+    now = utcnow()
+    reference = new_reference(session)
+    lead = None if spam_reasons else _open_lead_for(session, contact)
+    is_new_lead = lead is None
+    if is_new_lead:
+        lead = Lead(reference=reference, contact=contact, company=contact.company,
+                    status=LeadStatus.SPAM if spam_reasons else LeadStatus.NEW,
+                    first_response_due_at=leads.first_response_due(now), created_at=now)
+        session.add(lead)
+        session.flush()
+    inquiry = Inquiry(
+        reference=reference, lead=lead, contact=contact, submitted=request.submitted,
+        company_type=request.company_type, formulation_type=request.formulation_type,
+        dose_mg=request.dose_mg, servings_per_unit=request.servings_per_unit,
+        units=request.units, overage_pct=request.overage_pct,
+        target_market=request.target_market, project_stage=request.project_stage,
+        target_launch=request.target_launch, documents=request.documents,
+        sample_wanted=request.sample_wanted, message=request.message.strip(),
+        source_page=request.source_page, utm=request.utm, consent_at=now, ip=ip,
+        user_agent=(user_agent or "")[:300] or None, spam_score=spam_score,
+        spam_reasons=spam_reasons, submission_key=submission_key, created_at=now,
+    )
+    for line in lines:
+        line.lead_id = lead.id
+    inquiry.lines = lines
+    session.add(inquiry)
+    session.flush()
+    leads.refresh_summary(session, lead)
+    if spam_reasons:
+        leads.record_activity(session, lead=lead, kind=ActivityKind.CREATED,
+                              body="Held as spam: " + "; ".join(spam_reasons))
+        return inquiry
+
+    lead.score, lead.score_reasons = score_inquiry(request, lead.total_kg)
+    if is_new_lead:
+        leads.record_activity(session, lead=lead, kind=ActivityKind.CREATED,
+                              body=f"Quote request {reference}", inquiry_id=inquiry.id)
+        leads.assign(session, lead=lead, owner=leads.choose_owner(session, contact.country),
+                     actor=None)
+    else:
+        leads.record_activity(session, lead=lead, kind=ActivityKind.INQUIRY,
+                              body=f"New inquiry {reference}", inquiry_id=inquiry.id)
+    _queue_emails(session, inquiry, lead, is_new_lead)
+    return inquiry
+
+
+def _queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool) -> None:
+    """The acknowledgement to the submitter and the alert to the owner (or the sales team)."""
+    notify(session, template="inquiry_ack", to=inquiry.contact.email, related=lead,
+           key=f"inquiry-ack:{inquiry.id}", context={"inquiry": inquiry})
+    recipients = [lead.owner] if lead.owner is not None else session.scalars(
+        select(User).where(User.active.is_(True), User.role == Role.SALES)).all()
+    for user in recipients:
+        notify(session, template="lead_alert", to=user.email, related=lead,
+               key=f"lead-alert:{inquiry.id}:{user.id}",
+               context={"inquiry": inquiry, "lead": lead, "user": user,
+                        "is_new_lead": is_new_lead,
+                        "url": external_url(f"/dashboard/leads/{lead.id}")})

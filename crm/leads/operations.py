@@ -1,0 +1,223 @@
+"""Everything that changes a lead: assignment, the status machine, notes, merging."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from crm.auth.models import Role, Territory, User
+from crm.core.types import utcnow
+from crm.core.urls import external_url
+from crm.leads.models import (
+    OPEN_STATUSES,
+    Activity,
+    ActivityKind,
+    AssignmentCursor,
+    Inquiry,
+    Lead,
+    LeadStatus,
+    RequestedIngredient,
+)
+from crm.notifications import notify
+
+S = LeadStatus
+TRANSITIONS = {
+    S.NEW: {S.CONTACTED, S.LOST, S.SPAM},
+    S.CONTACTED: {S.QUALIFIED, S.LOST, S.SPAM},
+    S.QUALIFIED: {S.QUOTED, S.LOST, S.SPAM},
+    S.QUOTED: {S.WON, S.LOST, S.SPAM},
+    S.LOST: {S.QUALIFIED},  # reopen
+    S.WON: set(),
+    S.SPAM: set(),
+}
+
+
+class LeadError(ValueError):
+    """A change the lead's state or the user's role does not allow; message for the user."""
+
+
+class LeadConflict(LeadError):
+    """Someone else saved the lead since this user loaded it."""
+
+
+def record_activity(session, *, lead: Lead, kind: ActivityKind, actor=None, body: str = "",
+                    **detail) -> Activity:
+    activity = Activity(lead_id=lead.id, kind=kind, actor_id=getattr(actor, "id", None),
+                        body=body, detail=detail)
+    session.add(activity)
+    return activity
+
+
+def check_version(lead: Lead, expected_version: int | None) -> None:
+    """Refuse to overwrite a lead someone else saved after this user loaded it."""
+    if expected_version is not None and lead.version != expected_version:
+        who = lead.updated_by.name if lead.updated_by else "someone"
+        when = lead.updated_at.strftime("%-d %b %H:%M UTC")
+        raise LeadConflict(f"This lead was changed by {who} at {when}. Reload to see the "
+                           "changes, then try again.")
+
+
+def _touch(lead: Lead, actor) -> None:
+    lead.updated_by_id = getattr(actor, "id", None)
+    lead.updated_at = utcnow()
+    if actor is not None and lead.first_responded_at is None:
+        lead.first_responded_at = utcnow()  # the first staff action answers the lead
+
+
+# --- assignment -----------------------------------------------------------------------------
+
+def _next_turn(session) -> int:
+    """Advance the round-robin cursor atomically and return the new turn."""
+    turn = session.scalar(update(AssignmentCursor).values(turn=AssignmentCursor.turn + 1)
+                          .returning(AssignmentCursor.turn))
+    if turn is None:
+        session.add(AssignmentCursor(id=1, turn=1))
+        session.flush()
+        turn = 1
+    return turn
+
+
+def choose_owner(session, country: str | None) -> User | None:
+    """Territory rule first (country → sales users), else round-robin over active sales
+    users, else None (the unassigned queue)."""
+    sales = select(User).where(User.active.is_(True), User.role == Role.SALES).order_by(User.id)
+    candidates = []
+    if country:
+        candidates = session.scalars(
+            sales.join(Territory, Territory.user_id == User.id).where(Territory.country == country)
+        ).all()
+    if not candidates:
+        candidates = session.scalars(sales).all()
+    if not candidates:
+        return None
+    return candidates[(_next_turn(session) - 1) % len(candidates)]
+
+
+def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=None) -> None:
+    """Give the lead to ``owner``. Sales may take unowned leads or pass on their own; only
+    admins move a lead away from another salesperson."""
+    check_version(lead, expected_version)
+    others_lead = lead.owner_id not in (None, getattr(actor, "id", None))
+    if actor is not None and actor.role is not Role.ADMIN and others_lead:
+        raise LeadError("Only an admin can reassign a lead that belongs to someone else.")
+    if owner is not None and (not owner.active or not owner.has_role(Role.SALES)):
+        raise LeadError("Leads can only go to active sales users.")
+    if lead.owner_id == getattr(owner, "id", None):
+        return
+    lead.owner = owner
+    lead.owner_id = getattr(owner, "id", None)
+    record_activity(session, lead=lead, kind=ActivityKind.ASSIGNED, actor=actor,
+                    body=f"Assigned to {owner.name}" if owner else "Unassigned",
+                    owner_id=lead.owner_id)
+    if actor is not None:
+        _touch(lead, actor)
+    # At intake (no actor) the new-lead alert tells the owner; a person's reassignment needs
+    # its own email, unless they took the lead themselves.
+    if owner is not None and actor is not None and owner.id != actor.id:
+        notify(session, template="lead_assigned", to=owner.email, related=lead,
+               key=f"lead-assigned:{lead.id}:{owner.id}:{lead.version}",
+               context={"lead": lead, "owner": owner, "actor": actor,
+                        "url": external_url(f"/dashboard/leads/{lead.id}")})
+
+
+# --- status, notes, next action --------------------------------------------------------------
+
+def change_status(session, *, lead: Lead, status: LeadStatus, actor, lost_reason: str = "",
+                  expected_version=None) -> None:
+    """Move the lead along an allowed transition; "lost" needs a reason."""
+    check_version(lead, expected_version)
+    if status not in TRANSITIONS[lead.status]:
+        raise LeadError(f"A {lead.status.label.lower()} lead cannot become "
+                        f"{status.label.lower()}.")
+    if status is S.LOST and not lost_reason.strip():
+        raise LeadError("Say why the lead was lost.")
+    before = lead.status
+    lead.status = status
+    lead.lost_reason = lost_reason.strip() if status is S.LOST else None
+    _touch(lead, actor)
+    record_activity(session, lead=lead, kind=ActivityKind.STATUS, actor=actor,
+                    body=f"{before.label} → {status.label}"
+                    + (f": {lead.lost_reason}" if lead.lost_reason else ""),
+                    before=before.value, after=status.value)
+
+
+def add_note(session, *, lead: Lead, body: str, actor) -> Activity:
+    """A staff-only note on the timeline."""
+    body = body.strip()
+    if not body:
+        raise LeadError("Write the note first.")
+    _touch(lead, actor)
+    return record_activity(session, lead=lead, kind=ActivityKind.NOTE, actor=actor, body=body)
+
+
+def set_next_action(session, *, lead: Lead, on: date | None, note: str, actor,
+                    expected_version=None) -> None:
+    check_version(lead, expected_version)
+    lead.next_action_on = on
+    lead.next_action_note = note.strip() or None
+    _touch(lead, actor)
+    record_activity(session, lead=lead, kind=ActivityKind.NEXT_ACTION, actor=actor,
+                    body=(f"Next action on {on:%-d %b %Y}" + (f": {note.strip()}" if note.strip()
+                                                              else "")) if on else
+                    "Next action cleared")
+
+
+def email_contact(session, *, lead: Lead, subject: str, body: str, actor) -> None:
+    """Write to the lead's contact from the CRM; the email goes through the outbox."""
+    if not subject.strip() or not body.strip():
+        raise LeadError("Write a subject and a message.")
+    activity = record_activity(session, lead=lead, kind=ActivityKind.EMAIL, actor=actor,
+                               body=body.strip(), subject=subject.strip())
+    session.flush()
+    notify(session, template="lead_message", to=lead.contact_email, related=lead,
+           key=f"lead-message:{activity.id}",
+           context={"lead": lead, "subject": subject.strip(), "body": body.strip(),
+                    "sender": actor})
+    _touch(lead, actor)
+
+
+# --- merging and summaries -------------------------------------------------------------------
+
+def merge(session, *, source: Lead, target: Lead, actor) -> None:
+    """Fold ``source`` into ``target``: inquiries, lines and timeline all move over."""
+    if source.id == target.id:
+        raise LeadError("A lead cannot be merged into itself.")
+    if source.merged_into_id or target.merged_into_id:
+        raise LeadError("That lead was already merged.")
+    for model in (Inquiry, RequestedIngredient, Activity):
+        session.execute(update(model).where(model.lead_id == source.id)
+                        .values(lead_id=target.id).execution_options(synchronize_session=False))
+    source.merged_into_id = target.id
+    if source.status in OPEN_STATUSES:
+        source.status = S.LOST
+        source.lost_reason = f"Merged into {target.reference}"
+    _touch(source, actor)
+    _touch(target, actor)
+    session.flush()
+    session.expire(target, ["inquiries"])
+    refresh_summary(session, target)
+    record_activity(session, lead=target, kind=ActivityKind.MERGED, actor=actor,
+                    body=f"Merged {source.reference} into this lead", source_id=source.id)
+
+
+def refresh_summary(session, lead: Lead) -> None:
+    """Recompute the list columns from the lead's contact, company and lines."""
+    lines = session.scalars(select(RequestedIngredient)
+                            .where(RequestedIngredient.lead_id == lead.id)
+                            .order_by(RequestedIngredient.id)).all()
+    names = list(dict.fromkeys(line.display_name for line in lines))
+    lead.ingredients_summary = ", ".join(names)[:500]
+    lead.total_kg = sum((line.kg_rounded or line.kg_needed or line.quantity_kg_given
+                         or Decimal(0) for line in lines), Decimal(0))
+    contact = lead.contact
+    lead.contact_name = contact.name
+    lead.contact_email = contact.email
+    lead.company_name = lead.company.name if lead.company else ""
+    lead.country = contact.country
+    lead.search_text = " ".join((lead.reference, lead.company_name, lead.contact_name,
+                                 lead.contact_email)).lower()
+
+
+def first_response_due(created) -> object:
+    return created + timedelta(hours=current_app.config["CRM_FIRST_RESPONSE_HOURS"])

@@ -1,0 +1,198 @@
+"""The intake operation end to end, without HTTP."""
+
+import threading
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.intake import operations as intake
+from crm.intake.requests import LineRequest
+from crm.leads.models import (
+    Activity, ActivityKind, Company, Contact, Inquiry, Lead, LeadStatus, RequestedIngredient,
+)
+from crm.notifications.models import OutboxEmail
+from tests.factories import make_user, quote_request, seed_catalog, submit
+
+
+@pytest.fixture
+def catalog(app):
+    seed_catalog()
+
+
+def _count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_a_request_becomes_a_scored_assigned_lead_with_both_emails(catalog):
+    owner = make_user(role="sales")
+    inquiry = submit()
+    lead = inquiry.lead
+    assert inquiry.reference.startswith("INQ-") and len(inquiry.reference) == 10
+    assert lead.reference == inquiry.reference and lead.status is LeadStatus.NEW
+    assert lead.owner_id == owner.id
+    [line] = inquiry.lines
+    assert (line.kg_needed, line.packs, line.pack_size_kg, line.kg_rounded) == (
+        Decimal("315.000"), 13, Decimal("25.000"), Decimal("325.000"))
+    assert lead.total_kg == Decimal("325.000") and lead.ingredients_summary == "L-Serine"
+    assert lead.score > 0 and "+15 business email" in lead.score_reasons
+    assert "+10 sample wanted" in lead.score_reasons
+    emails = {(e.template, e.recipient) for e in db.session.scalars(select(OutboxEmail))}
+    assert emails == {("inquiry_ack", inquiry.contact.email), ("lead_alert", owner.email)}
+    ack = db.session.scalar(select(OutboxEmail).where(OutboxEmail.template == "inquiry_ack"))
+    assert inquiry.reference in ack.subject and "325 kg" in ack.body_text
+    assert "score" not in ack.body_text.lower()  # internal details stay internal
+    assert [a.kind for a in db.session.scalars(select(Activity))] == [
+        ActivityKind.CREATED, ActivityKind.ASSIGNED]
+    assert lead.first_response_due_at > lead.created_at
+
+
+def test_the_inquiry_keeps_what_was_sent(catalog):
+    request = quote_request(submitted={"company": ["Acme <b>"], "lines-0-dose_mg": ["500"]},
+                            utm={"utm_source": "newsletter"}, source_page="https://x.example/a")
+    inquiry = submit(request)
+    assert inquiry.submitted == {"company": ["Acme <b>"], "lines-0-dose_mg": ["500"]}
+    assert inquiry.utm == {"utm_source": "newsletter"}
+    assert inquiry.source_page == "https://x.example/a" and inquiry.consent_at is not None
+
+
+def test_staff_warnings_for_grade_form_dose_and_moq(catalog):
+    request = quote_request(
+        dose_mg=Decimal("20000"), units=10,
+        lines=[LineRequest(ingredient_slug="l-serine", grade="Pharma+", form="Gel", compute=True)])
+    [line] = submit(request).lines
+    text = " | ".join(line.warnings)
+    assert "grade “Pharma+” is not in the catalog" in text
+    assert "form “Gel” is not in the catalog" in text
+    assert "above the reference maximum daily dose of 15,000 mg" in text
+    assert "below the MOQ" in text
+    ack = db.session.scalar(select(OutboxEmail).where(OutboxEmail.template == "inquiry_ack"))
+    assert "maximum" not in ack.body_text and "MOQ" not in ack.body_text
+
+
+def test_a_given_quantity_and_a_free_text_line(catalog):
+    request = quote_request(lines=[
+        LineRequest(ingredient_slug="glycine", quantity_kg=Decimal("60")),
+        LineRequest(free_text="Beta-alanine", quantity_kg=Decimal("10")),
+    ])
+    glycine, other = submit(request).lines
+    assert (glycine.packs, glycine.kg_rounded) == (3, Decimal("75.000"))
+    assert other.free_text == "Beta-alanine" and other.packs is None
+    assert other.kg_rounded == Decimal("10.000")
+
+
+def test_same_contact_same_open_lead(catalog):
+    make_user(role="sales")
+    first = submit(quote_request(email="Ana@Acme.example"))
+    second = submit(quote_request(email="ana@acme.EXAMPLE", lines=[
+        LineRequest(ingredient_slug="glycine", quantity_kg=Decimal("100"))]))
+    assert second.lead_id == first.lead_id
+    assert _count(Lead) == 1 and _count(Contact) == 1 and _count(Inquiry) == 2
+    lead = db.session.get(Lead, first.lead_id)
+    assert lead.ingredients_summary == "L-Serine, Glycine"
+    assert lead.total_kg == Decimal("425.000")
+    kinds = [a.kind for a in db.session.scalars(select(Activity).order_by(Activity.id))]
+    assert kinds[-1] is ActivityKind.INQUIRY
+
+
+def test_a_closed_lead_does_not_take_new_inquiries(catalog):
+    first = submit(quote_request(email="ana@acme.example"))
+    first.lead.status = LeadStatus.WON
+    db.session.commit()
+    second = submit(quote_request(email="ana@acme.example"))
+    assert second.lead_id != first.lead_id
+
+
+def test_company_by_domain_but_never_by_free_mail_domain(catalog):
+    a = submit(quote_request(email="ana@acme.example", company="Acme Nutrition"))
+    b = submit(quote_request(email="bob@acme.example", company="ACME Nutrition Inc."))
+    assert a.contact.company_id == b.contact.company_id  # same business domain
+    c = submit(quote_request(email="carol@gmail.com", company="Carol Labs"))
+    d = submit(quote_request(email="dave@gmail.com", company="Dave Supplements"))
+    assert c.contact.company_id != d.contact.company_id  # gmail.com says nothing
+    assert c.contact.company.domain is None
+    e = submit(quote_request(email="erin@hotmail.com", company="carol labs"))
+    assert e.contact.company_id == c.contact.company_id  # then by name
+    assert "+15 business email" not in e.lead.score_reasons
+
+
+def test_territory_rule_then_round_robin_then_unassigned(catalog):
+    german = make_user(role="sales", territories=["DE"])
+    assert submit(quote_request(country="DE")).lead.owner_id == german.id
+    other = make_user(role="sales")
+    owners = [submit(quote_request(country="FR")).lead.owner_id for _ in range(4)]
+    assert Counter(owners) == {german.id: 2, other.id: 2}
+    for user in (german, other):
+        user.active = False
+    db.session.commit()
+    lead = submit(quote_request(country="FR")).lead
+    assert lead.owner_id is None
+    alert = db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.template == "lead_alert", OutboxEmail.related_id == lead.id)).all()
+    assert alert == []  # nobody active in sales: the queue shows it, no email to anyone
+
+
+def test_round_robin_is_fair_under_concurrent_submissions(app, catalog):
+    users = [make_user(role="sales") for _ in range(3)]
+    errors = []
+
+    def worker(n):
+        with app.app_context():
+            try:
+                for _ in range(n):
+                    submit(quote_request(country="FR"))
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(6,)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    owners = Counter(db.session.scalars(select(Lead.owner_id)))
+    assert owners == {user.id: 6 for user in users}
+
+
+def test_resent_form_creates_one_inquiry_and_one_set_of_emails(catalog):
+    make_user(role="sales")
+    first = submit(key="same-key")
+    second = submit(quote_request(), key="same-key")
+    assert first.id == second.id
+    assert _count(Inquiry) == 1 and _count(OutboxEmail) == 2
+
+
+def test_a_failure_after_the_lead_insert_leaves_nothing(catalog, monkeypatch):
+    make_user(role="sales")
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("mail template broke")
+
+    monkeypatch.setattr(intake, "_queue_emails", explode)
+    with pytest.raises(RuntimeError):
+        submit()
+    db.session.rollback()
+    for model in (Inquiry, Lead, Contact, Company, RequestedIngredient, Activity, OutboxEmail):
+        assert _count(model) == 0, model
+
+
+def test_spam_is_recorded_as_spam_without_emails_or_owner(catalog):
+    make_user(role="sales")
+    inquiry = submit(honeypot="http://bot.example")
+    assert inquiry.lead.status is LeadStatus.SPAM and inquiry.lead.owner_id is None
+    assert "honeypot" in inquiry.spam_reasons[0]
+    assert _count(OutboxEmail) == 0
+
+
+def test_unknown_ingredient_and_missing_plan_are_refused(catalog):
+    with pytest.raises(intake.IntakeRejected, match="no longer in our catalog"):
+        submit(quote_request(lines=[LineRequest(ingredient_slug="unobtainium", compute=True)]))
+    db.session.rollback()
+    with pytest.raises(intake.IntakeRejected, match="dose, servings per unit"):
+        submit(quote_request(units=None))
+    db.session.rollback()
+    assert _count(Inquiry) == 0
