@@ -81,3 +81,28 @@ def send_test_email_command(address: str):
     db.session.refresh(email)
     click.echo(f"Email {email.id} to {address}: {email.status.value}"
                + (f" ({email.last_error})" if email.last_error else ""))
+
+
+@crm_cli.command("send-digests")
+def send_digests_command():
+    """Email each owner their overdue and unanswered leads (run daily from cron)."""
+    from crm.leads.followup import send_digests
+
+    count = send_digests(db.session)
+    db.session.commit()
+    click.echo(f"Queued {count} digest{'s' if count != 1 else ''}.")
+
+
+@crm_cli.command("seed-bulk")
+@click.option("--leads", "count", default=100_000, show_default=True)
+@click.option("--seed", default=7, show_default=True, help="Random seed, for repeatable data.")
+def seed_bulk_command(count: int, seed: int):
+    """Fill the database with a realistic data set of leads (for benchmarks)."""
+    from crm.demo import seed_demo
+    from crm.leads.bulk import seed_bulk
+
+    seed_demo(db.session)
+    db.session.commit()
+    with click.progressbar(length=count, label=f"Adding {count:,} leads") as bar:
+        seed_bulk(db.session, leads=count, seed=seed, progress=bar.update)
+    click.echo(f"Added {count:,} leads.")

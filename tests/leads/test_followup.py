@@ -1,0 +1,74 @@
+"""Digests of overdue and unanswered leads, and the bulk data set."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from crm.core.types import utcnow
+from crm.extensions import db
+from crm.leads.followup import send_digests
+from crm.leads.models import Inquiry, Lead, RequestedIngredient
+from crm.leads.operations import add_note
+from crm.notifications.models import OutboxEmail
+from tests.factories import make_user, seed_catalog, submit
+
+
+def _digests():
+    return db.session.scalars(select(OutboxEmail).where(OutboxEmail.template == "lead_digest")
+                              ).all()
+
+
+def test_digest_lists_each_owners_overdue_and_unanswered_leads(app):
+    seed_catalog()
+    alice = make_user(role="sales", name="Alice")
+    unanswered = submit().lead
+    unanswered.first_response_due_at = utcnow() - timedelta(hours=1)
+    overdue = submit().lead
+    overdue.next_action_on = utcnow().date() - timedelta(days=2)
+    overdue.next_action_note = "Call about samples"
+    overdue.first_responded_at = utcnow()
+    fine = submit().lead
+    for lead in (unanswered, overdue, fine):
+        lead.owner_id = alice.id
+    db.session.commit()
+    assert send_digests(db.session) == 1
+    db.session.commit()
+    [digest] = _digests()
+    assert digest.recipient == alice.email
+    assert unanswered.reference in digest.body_text and overdue.reference in digest.body_text
+    assert "Call about samples" in digest.body_text
+    assert fine.reference not in digest.body_text
+    assert "1 overdue, 1 unanswered" in digest.subject
+    assert digest.headers["List-Unsubscribe"]
+    # Once a day: a second run the same day queues nothing new.
+    send_digests(db.session)
+    db.session.commit()
+    assert len(_digests()) == 1
+
+
+def test_answered_leads_leave_the_digest(app, runner):
+    seed_catalog()
+    bob = make_user(role="sales")
+    lead = submit().lead
+    lead.owner_id = bob.id
+    lead.first_response_due_at = utcnow() - timedelta(hours=1)
+    add_note(db.session, lead=lead, body="Called them.", actor=bob)
+    db.session.commit()
+    result = runner.invoke(args=["crm", "send-digests"])
+    assert result.exit_code == 0 and "Queued 0 digests." in result.output
+    assert _digests() == []
+
+
+def test_seed_bulk_fills_a_consistent_data_set(app, runner):
+    result = runner.invoke(args=["crm", "seed-bulk", "--leads", "300"])
+    assert result.exit_code == 0, result.output
+    assert "Added 300 leads." in result.output
+    count = db.session.scalar(select(func.count()).select_from(Lead))
+    assert count == 300
+    assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 300
+    assert db.session.scalar(select(func.count()).select_from(RequestedIngredient)) >= 300
+    lead = db.session.scalar(select(Lead).order_by(Lead.id).limit(1))
+    assert lead.reference.lower() in lead.search_text and lead.total_kg > 0
+    # Intake still works on top of it (the id sequences were advanced by the inserts).
+    seed_catalog()
+    assert submit().lead.id > lead.id
