@@ -1,6 +1,6 @@
 """Every model, imported once so that the metadata (and Alembic) sees all tables."""
 
-from crm.articles.models import Article, Comment, ModerationSettings
+from crm.articles.models import Article, Comment, ModerationSettings, ThreadCache
 from crm.audit.models import AuditEvent
 from crm.auth.models import Territory, User
 from crm.catalog.models import Ingredient, PriceTier, SpecRow
@@ -33,5 +33,6 @@ __all__ = [
     "RequestedIngredient",
     "SpecRow",
     "Territory",
+    "ThreadCache",
     "User",
 ]

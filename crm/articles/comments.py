@@ -9,6 +9,7 @@ from sqlalchemy import select
 from crm.articles.models import Article, Comment, CommentStatus, ModerationSettings
 from crm.articles.rendering import render_comment, strip_bidi_controls
 from crm.articles.screening import Submission, screen
+from crm.articles.thread_cache import invalidate
 from crm.auth.models import Role, User
 from crm.core.types import utcnow
 from crm.core.urls import external_url
@@ -108,6 +109,7 @@ def post_comment(
     if comment.status is CommentStatus.PENDING:
         _alert_moderators(session, comment)
     elif comment.status is CommentStatus.APPROVED:
+        invalidate(session, article.id)
         notify_parent_author(session, comment)
     return comment
 

@@ -109,3 +109,20 @@ class ModerationSettings(db.Model):
     blocked_ips: Mapped[list[str]] = mapped_column(JSON, default=list)
     auto_approve_known_authors: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ThreadCache(db.Model):
+    """An article's approved comments, rendered once and kept until one of them changes.
+
+    Operations that change what the public sees delete the row; the next page view renders
+    the thread again and stores it. Only public columns ever reach this HTML.
+    """
+
+    __tablename__ = "thread_cache"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    html: Mapped[str] = mapped_column(Text)
+    approved_count: Mapped[int]
+    rendered_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crm.articles.comments import (
     MAX_DEPTH,
@@ -13,6 +13,7 @@ from crm.articles.comments import (
 )
 from crm.articles.models import Comment, CommentStatus
 from crm.articles.rendering import render_comment
+from crm.articles.thread_cache import invalidate
 from crm.audit.operations import record_event
 from crm.core.types import utcnow
 
@@ -60,14 +61,17 @@ def moderate(session, *, comment: Comment, action: str, actor) -> None:
     comment.moderated_by_id = actor.id
     record_event(session, actor=actor, action=f"comment.{action}", obj=comment,
                  before=before.value, after=target.value)
+    if A in (before, target):
+        invalidate(session, comment.article_id)
     if target is A:
         notify_parent_author(session, comment)
 
 
 def moderate_many(session, *, ids: Iterable[int], action: str, actor) -> tuple[int, int]:
     """Apply an action to each listed comment it suits: (changed, skipped)."""
-    comments = session.scalars(select(Comment).where(Comment.id.in_(list(ids)))).all()
-    changed = skipped = 0
+    ids = set(ids)
+    comments = session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
+    changed, skipped = 0, len(ids) - len(comments)  # ids that no longer exist count as skipped
     for comment in comments:
         try:
             moderate(session, comment=comment, action=action, actor=actor)
@@ -84,6 +88,13 @@ def delete_comment(session, *, comment: Comment, actor) -> None:
         raise ModerationError("Only a comment in the trash can be deleted for ever.")
     record_event(session, actor=actor, action="comment.deleted", obj=comment,
                  author_name=comment.author_name, excerpt=comment.body[:200])
+    invalidate(session, comment.article_id)
+    # Replies move up one level (at most two levels hang below a comment).
+    children = select(Comment.id).where(Comment.parent_id == comment.id).scalar_subquery()
+    session.execute(update(Comment).where(Comment.parent_id.in_(children))
+                    .values(depth=Comment.depth - 1).execution_options(synchronize_session=False))
+    session.execute(update(Comment).where(Comment.parent_id == comment.id)
+                    .values(parent_id=None, depth=0).execution_options(synchronize_session=False))
     session.delete(comment)
 
 
@@ -96,11 +107,14 @@ def edit_comment(session, *, comment: Comment, author_name: str, author_url: str
     comment.body_html = render_comment(comment.body)
     comment.body_hash = body_fingerprint(comment.body)
     comment.edited_at = utcnow()
+    invalidate(session, comment.article_id)
     record_event(session, actor=actor, action="comment.edited", obj=comment)
 
 
 def reply_as_staff(session, *, parent: Comment, body: str, actor) -> Comment:
     """A staff reply, published at once and marked as staff."""
+    if parent.status not in (P, A):
+        raise ModerationError("Replies can be made only to pending or approved comments.")
     anchor = parent if parent.depth < MAX_DEPTH or parent.parent is None else parent.parent
     body = clean_text(body)
     reply = Comment(
@@ -114,6 +128,7 @@ def reply_as_staff(session, *, parent: Comment, body: str, actor) -> Comment:
     session.flush()
     record_event(session, actor=actor, action="comment.staff_reply", obj=reply,
                  parent_id=parent.id)
+    invalidate(session, parent.article_id)
     if parent.status is not A:
         moderate(session, comment=parent, action="approve", actor=actor)  # replying approves
     notify_parent_author(session, reply)

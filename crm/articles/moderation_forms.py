@@ -15,7 +15,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from crm.articles.forms import http_url
 from crm.articles.models import CommentStatus
@@ -117,18 +124,20 @@ class BulkActionForm(ReturnForm):
 
 class EditCommentForm(Form):
     author_name = StringField("Author name", filters=[_strip],
-                              validators=[InputRequired("Give the author's name."),
+                              validators=[DataRequired("Give the author's name."),
                                           _at_most(100)])
     author_url = StringField("Website", filters=[_strip],
                              validators=[Optional(), _at_most(200), http_url])
-    body = TextAreaField("Comment", validators=[InputRequired("The comment cannot be empty."),
-                                                _at_most(5000)])
+    body = TextAreaField("Comment", filters=[_strip],
+                         validators=[DataRequired("The comment cannot be empty."),
+                                     _at_most(5000)])
 
 
 class StaffReplyForm(Form):
-    body = TextAreaField("Your reply", validators=[InputRequired("Write your reply."),
-                                                   _at_most(5000)],
-                         description="Published at once, marked as staff.")
+    body = TextAreaField("Your reply", filters=[_strip],
+                         validators=[DataRequired("Write your reply."), _at_most(5000)],
+                         description="Published at once, marked as staff.",
+                         id="reply-body")  # the show page holds the edit form's "body" too
 
 
 class LinesField(TextAreaField):

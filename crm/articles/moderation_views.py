@@ -41,8 +41,6 @@ bp = staff_blueprint("moderation", __name__, roles=(Role.MODERATOR,),
 def comment_age(created_at: datetime) -> str:
     """``"5 min"``, ``"3 h"``, ``"2 d"``: how long ago, as a dense queue says it."""
     seconds = max(int((utcnow() - created_at).total_seconds()), 0)
-    if seconds < 60:
-        return "just now"
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
             return f"{seconds // size} {unit}"

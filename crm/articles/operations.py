@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from crm.articles.models import Article
 from crm.articles.rendering import render_markdown
+from crm.articles.thread_cache import invalidate
 from crm.audit.operations import record_event
 from crm.core.types import utcnow
 
@@ -119,6 +120,7 @@ def update_article(
     if changes["changed"]:
         record_event(session, actor=actor, action="article.updated", obj=article,
                      slug=article.slug, **changes)
+        invalidate(session, article.id)  # reply links follow the slug and comments_open
     if article.published and not was_published:
         record_event(session, actor=actor, action="article.published", obj=article,
                      slug=article.slug, published_at=_iso(article.published_at))

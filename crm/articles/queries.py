@@ -4,15 +4,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import load_only
+from sqlalchemy.engine import Row
 
 from crm.articles.models import Article, Comment, CommentStatus
 
-# Only what a public page may show. Any other column (email, IP...) raises if touched.
-PUBLIC_COLUMNS = load_only(
+# Only what a public page may show: plain rows of these columns, so no template can reach
+# an email or IP, and a 1,000-comment thread costs no ORM objects.
+PUBLIC_COLUMNS = (
     Comment.id, Comment.parent_id, Comment.depth, Comment.author_name, Comment.author_url,
     Comment.body_html, Comment.created_at, Comment.staff_author_id, Comment.status,
-    raiseload=True,
 )
 
 
@@ -20,32 +20,26 @@ PUBLIC_COLUMNS = load_only(
 class Thread:
     """Approved comments (and this browser's own awaiting ones) arranged as a tree."""
 
-    roots: list[Comment] = field(default_factory=list)
-    children: dict[int, list[Comment]] = field(default_factory=lambda: defaultdict(list))
-    by_id: dict[int, Comment] = field(default_factory=dict)
+    roots: list[Row] = field(default_factory=list)
+    children: dict[int, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    by_id: dict[int, Row] = field(default_factory=dict)
     approved_count: int = 0
 
-    def replies(self, comment: Comment) -> list[Comment]:
+    def replies(self, comment: Row) -> list[Row]:
         return self.children.get(comment.id, [])
-
-    def find(self, comment_id: int | None) -> Comment | None:
-        comment = self.by_id.get(comment_id) if comment_id else None
-        return comment if comment is not None and comment.status is CommentStatus.APPROVED else None
 
 
 def comment_thread(session, article: Article, mine: list[int]) -> Thread:
-    """One query for the approved comments, one for this browser's awaiting ones."""
-    query = select(Comment).options(PUBLIC_COLUMNS).where(Comment.article_id == article.id)
-    comments = list(session.scalars(
-        query.where(Comment.status == CommentStatus.APPROVED).order_by(Comment.created_at,
-                                                                       Comment.id)
-    ))
-    thread = Thread(approved_count=len(comments))
+    """The approved comments as a tree (one query); with ``mine``, only this browser's own
+    comments still awaiting moderation (one query) instead."""
+    query = select(*PUBLIC_COLUMNS).where(Comment.article_id == article.id)
     if mine:
-        comments += session.scalars(query.where(
-            Comment.id.in_(mine[-20:]),
-            Comment.status.in_((CommentStatus.PENDING, CommentStatus.SPAM)),
-        ).order_by(Comment.created_at))
+        query = query.where(Comment.id.in_(mine[-20:]),
+                            Comment.status.in_((CommentStatus.PENDING, CommentStatus.SPAM)))
+    else:
+        query = query.where(Comment.status == CommentStatus.APPROVED)
+    comments = list(session.execute(query.order_by(Comment.created_at, Comment.id)))
+    thread = Thread(approved_count=0 if mine else len(comments))
     thread.by_id = {comment.id: comment for comment in comments}
     for comment in comments:
         if comment.parent_id in thread.by_id:
@@ -53,3 +47,12 @@ def comment_thread(session, article: Article, mine: list[int]) -> Thread:
         else:
             thread.roots.append(comment)
     return thread
+
+
+def approved_comment(session, article: Article, comment_id: int | None) -> Row | None:
+    """The public columns of one approved comment of this article (for "Reply to …")."""
+    if not comment_id:
+        return None
+    return session.execute(select(*PUBLIC_COLUMNS).where(
+        Comment.id == comment_id, Comment.article_id == article.id,
+        Comment.status == CommentStatus.APPROVED)).first()

@@ -13,7 +13,7 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from crm.articles import comments, queries
+from crm.articles import comments, queries, thread_cache
 from crm.articles.forms import CommentForm
 from crm.articles.models import Article
 from crm.catalog.models import Ingredient
@@ -46,10 +46,13 @@ def _published(slug: str) -> Article:
 def _render_article(article: Article, form: CommentForm, status: int = 200):
     if not form.ticket.data or form.errors:
         form.ticket.data = issue_form_ticket()
-    thread = queries.comment_thread(db.session, article, mine=session.get(MY_COMMENTS, []))
-    replying_to = thread.find(form.parent_id.data)
-    return render_template("articles/show.html", article=article, form=form, thread=thread,
-                           replying_to=replying_to), status
+    mine = session.get(MY_COMMENTS, [])
+    return render_template(
+        "articles/show.html", article=article, form=form,
+        public=thread_cache.public_thread(db.session, article),
+        waiting=queries.comment_thread(db.session, article, mine=mine) if mine else None,
+        replying_to=queries.approved_comment(db.session, article, form.parent_id.data),
+    ), status
 
 
 @bp.get("/articles/<slug>")

@@ -147,3 +147,23 @@ def test_article_page_with_1000_comments_runs_a_fixed_number_of_queries(app, cli
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == small
     assert "1000 comments" in page and page.count('class="comment"') == 1000
+
+
+def test_the_thread_is_rendered_once_and_refreshed_when_it_changes(client):
+    from crm.articles.models import ThreadCache
+
+    article = make_article()
+    first = make_comment(article, body="First approved")
+    moderator = make_user(role="moderator")
+    assert "First approved" in client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert db.session.get(ThreadCache, article.id) is not None  # stored by the first view
+    held = make_comment(article, body="Second, held", status="pending")
+    moderate(db.session, comment=held, action="approve", actor=moderator)
+    db.session.commit()
+    assert db.session.get(ThreadCache, article.id) is None  # approval dropped it
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "Second, held" in page and "2 comments" in page
+    moderate(db.session, comment=first, action="spam", actor=moderator)
+    db.session.commit()
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "First approved" not in page and "1 comment" in page
