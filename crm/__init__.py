@@ -89,12 +89,15 @@ def _register_blueprints(app: Flask) -> None:
     from crm.auth.views import bp as auth_bp
     from crm.core.views import bp as core_bp
     from crm.dashboard.views import bp as dashboard_bp
+    from crm.intake.views import bp as intake_bp
+    from crm.leads import detail_views, views  # noqa: F401  (they add routes to leads_bp)
+    from crm.leads.blueprint import bp as leads_bp
     from crm.notifications.log_views import bp as email_log_bp
     from crm.notifications.views import bp as email_bp
 
     blueprints = (
         core_bp, articles_bp, auth_bp, accounts_bp, dashboard_bp, email_bp, email_log_bp,
-        article_admin_bp, moderation_bp,
+        article_admin_bp, moderation_bp, intake_bp, leads_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

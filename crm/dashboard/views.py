@@ -1,9 +1,15 @@
-"""The staff home page: what each role can reach from here."""
+"""The staff home page: what each role can reach from here, and the sales overview."""
 
 from flask import render_template
+from flask_login import current_user
 
 from crm.auth.guard import staff_blueprint
 from crm.auth.models import Role
+from crm.core.types import utcnow
+from crm.extensions import db
+from crm.leads import charts
+from crm.leads import queries as lead_queries
+from crm.leads.views import lead_age
 
 bp = staff_blueprint(
     "dashboard", __name__, roles=(Role.SALES, Role.MODERATOR), url_prefix="/dashboard"
@@ -12,4 +18,13 @@ bp = staff_blueprint(
 
 @bp.get("/")
 def index():
-    return render_template("dashboard/index.html")
+    if not current_user.has_role(Role.SALES):
+        return render_template("dashboard/index.html", overview=None)
+    now = utcnow()
+    overview = lead_queries.overview(db.session, user_id=current_user.id, now=now)
+    return render_template(
+        "dashboard/index.html", overview=overview, today=now.date(),
+        age=lambda created_at: lead_age(created_at, now),
+        week_chart=charts.week_chart(overview.weeks),
+        funnel_chart=charts.funnel_chart([(s.label, n) for s, n in overview.funnel]),
+    )

@@ -20,6 +20,7 @@ from crm.leads.models import (
     RequestedIngredient,
 )
 from crm.notifications import notify
+from crm.notifications.models import OutboxEmail
 
 S = LeadStatus
 TRANSITIONS = {
@@ -50,7 +51,10 @@ def record_activity(session, *, lead: Lead, kind: ActivityKind, actor=None, body
 
 
 def check_version(lead: Lead, expected_version: int | None) -> None:
-    """Refuse to overwrite a lead someone else saved after this user loaded it."""
+    """Refuse to overwrite a lead someone else saved after this user loaded it, or to work
+    on a lead that was merged away."""
+    if lead.merged_into_id is not None:
+        raise LeadError("This lead was merged into another one; work on that lead instead.")
     if expected_version is not None and lead.version != expected_version:
         who = lead.updated_by.name if lead.updated_by else "someone"
         when = lead.updated_at.strftime("%-d %b %H:%M UTC")
@@ -144,6 +148,7 @@ def change_status(session, *, lead: Lead, status: LeadStatus, actor, lost_reason
 
 def add_note(session, *, lead: Lead, body: str, actor) -> Activity:
     """A staff-only note on the timeline."""
+    check_version(lead, None)
     body = body.strip()
     if not body:
         raise LeadError("Write the note first.")
@@ -155,7 +160,7 @@ def set_next_action(session, *, lead: Lead, on: date | None, note: str, actor,
                     expected_version=None) -> None:
     check_version(lead, expected_version)
     lead.next_action_on = on
-    lead.next_action_note = note.strip() or None
+    lead.next_action_note = (note.strip() or None) if on else None
     _touch(lead, actor)
     record_activity(session, lead=lead, kind=ActivityKind.NEXT_ACTION, actor=actor,
                     body=(f"Next action on {on:%-d %b %Y}" + (f": {note.strip()}" if note.strip()
@@ -163,14 +168,16 @@ def set_next_action(session, *, lead: Lead, on: date | None, note: str, actor,
                     "Next action cleared")
 
 
-def email_contact(session, *, lead: Lead, subject: str, body: str, actor) -> None:
+def email_contact(session, *, lead: Lead, subject: str, body: str, actor,
+                  expected_version=None) -> None:
     """Write to the lead's contact from the CRM; the email goes through the outbox."""
+    check_version(lead, expected_version)
     if not subject.strip() or not body.strip():
         raise LeadError("Write a subject and a message.")
     activity = record_activity(session, lead=lead, kind=ActivityKind.EMAIL, actor=actor,
                                body=body.strip(), subject=subject.strip())
     session.flush()
-    notify(session, template="lead_message", to=lead.contact_email, related=lead,
+    notify(session, template="lead_message", to=lead.contact.email, related=lead,
            key=f"lead-message:{activity.id}",
            context={"lead": lead, "subject": subject.strip(), "body": body.strip(),
                     "sender": actor})
@@ -188,6 +195,9 @@ def merge(session, *, source: Lead, target: Lead, actor) -> None:
     for model in (Inquiry, RequestedIngredient, Activity):
         session.execute(update(model).where(model.lead_id == source.id)
                         .values(lead_id=target.id).execution_options(synchronize_session=False))
+    session.execute(update(OutboxEmail).where(OutboxEmail.related_type == "leads",
+                                              OutboxEmail.related_id == source.id)
+                    .values(related_id=target.id).execution_options(synchronize_session=False))
     source.merged_into_id = target.id
     if source.status in OPEN_STATUSES:
         source.status = S.LOST

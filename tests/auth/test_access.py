@@ -4,7 +4,7 @@ import pytest
 
 from crm.extensions import db
 from crm.notifications import notify
-from tests.factories import make_comment, make_user
+from tests.factories import make_comment, make_user, seed_catalog, submit
 
 # Which roles may open each part of the staff area; the longest matching prefix wins.
 ACCESS = {
@@ -13,10 +13,12 @@ ACCESS = {
     "/dashboard/articles": {"admin"},
     "/dashboard/moderation/settings": {"admin"},
     "/dashboard/moderation": {"admin", "moderator"},
+    "/dashboard/leads": {"admin", "sales"},
     "/dashboard": {"admin", "sales", "moderator"},
     "/account": {"admin", "sales", "moderator"},
 }
 ROLES = ("admin", "sales", "moderator")
+STAFF_BLUEPRINTS = {"dashboard", "accounts", "email_log", "article_admin", "moderation", "leads"}
 
 
 def _expected_roles(path):
@@ -47,9 +49,7 @@ def test_every_staff_prefix_is_covered(app):
     """A new staff route outside the table above fails here until the table says who may see it."""
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
-        guarded = rule.endpoint.split(".")[0] in {
-            "dashboard", "accounts", "email_log", "article_admin", "moderation"} or hasattr(
-            view, "allowed_roles")
+        guarded = rule.endpoint.split(".")[0] in STAFF_BLUEPRINTS or hasattr(view, "allowed_roles")
         if guarded:
             assert _expected_roles(rule.rule) is not None, rule.rule
 
@@ -70,8 +70,10 @@ def test_each_role_reaches_exactly_its_pages(app, client, role):
     email = notify(db.session, template="test_email", to="x@example.com", key="access")
     db.session.commit()
     comment = make_comment()
+    seed_catalog()
+    lead_id = submit().lead_id
     object_ids = {"user_id": target.id, "email_id": email.id, "article_id": comment.article_id,
-                  "comment_id": comment.id}
+                  "comment_id": comment.id, "lead_id": lead_id}
     user = make_user(role=role)
     client.post("/login", data={"email": user.email, "password": "correct horse battery"})
     for path in _staff_get_paths(app, object_ids):

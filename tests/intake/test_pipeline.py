@@ -11,7 +11,14 @@ from crm.extensions import db
 from crm.intake import operations as intake
 from crm.intake.requests import LineRequest
 from crm.leads.models import (
-    Activity, ActivityKind, Company, Contact, Inquiry, Lead, LeadStatus, RequestedIngredient,
+    Activity,
+    ActivityKind,
+    Company,
+    Contact,
+    Inquiry,
+    Lead,
+    LeadStatus,
+    RequestedIngredient,
 )
 from crm.notifications.models import OutboxEmail
 from tests.factories import make_user, quote_request, seed_catalog, submit

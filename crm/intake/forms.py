@@ -1,0 +1,399 @@
+"""The public quote-request form (field names are part of the public contract, DESIGN.md).
+
+The form checks what was typed; it knows nothing of leads or spam. ``to_request`` turns what
+it accepted into the plain ``QuoteRequest`` the intake operation takes.
+"""
+
+import json
+import unicodedata
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from crm.auth.forms import COUNTRY_CHOICES
+from crm.core.forms import Form
+from crm.core.types import utcnow
+from crm.intake.requests import (
+    COMPANY_TYPES,
+    DOCUMENTS,
+    FORMULATION_TYPES,
+    PROJECT_STAGES,
+    LineRequest,
+    QuoteRequest,
+)
+
+MAX_LINES = 10
+LINE_SLOTS = 3  # line slots shown without JavaScript
+OTHER = "other"
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+SOURCE_PAGE_LENGTH = 500
+UTM_LENGTH = 200
+NOT_SUBMITTED = {"csrf_token", "ticket", "website"}  # left out of ``submitted``
+
+
+def _at_most(limit: int) -> Length:
+    return Length(max=limit, message=f"Use at most {limit:,} characters.")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _single_line(limit: int):
+    """A filter for hidden fields nobody types in: drop control characters and cut to size."""
+    def clean(value):
+        if not isinstance(value, str):
+            return value
+        value = "".join(c for c in value if unicodedata.category(c) != "Cc")
+        return value.strip()[:limit]
+    return clean
+
+
+def http_url_or_none(value: str | None) -> str | None:
+    """``value`` when it is a plain http(s) address (cut to 500 characters), else None."""
+    value = (value or "").strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return value[:SOURCE_PAGE_LENGTH]
+
+
+class Amount:
+    """A finite decimal above ``above`` (or from ``at_least``), up to ``at_most``, with at most
+    ``places`` decimals. One message for the range, so the person sees the rule at once."""
+
+    def __init__(self, *, at_most: Decimal, message: str, above=None, at_least=None,
+                 places: int = 3):
+        self.above, self.at_least, self.at_most = above, at_least, at_most
+        self.message, self.places = message, places
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if not value.is_finite():
+            raise StopValidation("Enter a number, e.g. 500 or 2.5.")
+        if (self.above is not None and value <= self.above) or (
+                self.at_least is not None and value < self.at_least) or value > self.at_most:
+            raise StopValidation(self.message)
+        if value != value.quantize(Decimal(1).scaleb(-self.places)):  # 1.5000 is fine
+            raise StopValidation(f"Use at most {self.places} decimal places.")
+
+
+def _decimal(label: str, *validators, **kwargs) -> DecimalField:
+    return DecimalField(label, validators=[Optional(), *validators], places=None,
+                        invalid_value_message="Enter a number, e.g. 500 or 2.5.", **kwargs)
+
+
+def _whole(label: str, low: int, high: int, **kwargs) -> IntegerField:
+    message = f"Enter a whole number from {low:,} to {high:,}."
+    return IntegerField(label, validators=[Optional(), NumberRange(low, high, message)],
+                        invalid_value_message=message, **kwargs)
+
+
+def _choices(values, prompt: str) -> list[SelectChoice]:
+    return [SelectChoice("", prompt)] + [SelectChoice(v, v[:1].upper() + v[1:]) for v in values]
+
+
+def not_in_the_past(form, field):
+    # A day's grace: "today" in the submitter's time zone may be yesterday in UTC.
+    today = utcnow().date()
+    if field.data and field.data < today - timedelta(days=1):
+        raise ValidationError("Choose a date from today on.")
+    if field.data and field.data > today + timedelta(days=3660):
+        raise ValidationError("Choose a date within the next ten years.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LineList(FieldList):
+    """A FieldList that skips odd indices (``lines-²-x``: ``"²".isdigit()`` but ``int("²")``
+    fails) instead of failing on them."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 6:
+                    yield int(index)
+
+
+class LineForm(Form):
+    """One ingredient line: a catalog ingredient (or "other"), and kilograms or a plan."""
+
+    class Meta:
+        csrf = False  # the enclosing form carries the token
+
+    ingredient = SelectField("Ingredient", choices=[], validators=[Optional()])
+    other = StringField("If other, which ingredient?", filters=[_strip],
+                        validators=[Optional(), _at_most(200)])
+    grade = StringField("Grade", filters=[_strip], validators=[Optional(), _at_most(40)],
+                        description="e.g. USP, FCC")
+    form = StringField("Form", filters=[_strip], validators=[Optional(), _at_most(60)],
+                       description="e.g. powder, granular")
+    quantity_kg = _decimal(
+        "Quantity (kg)",
+        Amount(above=0, at_most=Decimal(1_000_000),
+               message="Enter a quantity above 0 and up to 1,000,000 kg."),
+    )
+    compute = BooleanField("Compute the kilograms from my product plan")
+    dose_mg = _decimal(
+        "Dose of this ingredient per serving (mg)",
+        Amount(above=0, at_most=Decimal(100_000),
+               message="Enter a dose above 0 and up to 100,000 mg."),
+        description="Only if it differs from the dose under Your product.",
+    )
+
+    @property
+    def is_blank(self) -> bool:
+        return not any((self.ingredient.data, self.other.data, self.grade.data, self.form.data,
+                        self.quantity_kg.raw_data and self.quantity_kg.raw_data[0].strip(),
+                        self.dose_mg.raw_data and self.dose_mg.raw_data[0].strip()))
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.is_blank:
+            return valid
+        if not self.ingredient.data:
+            self.ingredient.errors.append("Choose an ingredient for this line, or clear it.")
+            return False
+        if self.ingredient.data == OTHER and not self.other.data:
+            self.other.errors.append("Tell us which ingredient you need.")
+            valid = False
+        if self.compute.data and self.quantity_kg.data is not None:
+            self.quantity_kg.errors.append(
+                "Give a quantity or tick “compute from my product plan”, not both.")
+            valid = False
+        elif not self.compute.data and self.quantity_kg.data is None \
+                and not self.quantity_kg.errors:
+            self.quantity_kg.errors.append(
+                "Give a quantity in kg, or tick “compute from my product plan”.")
+            valid = False
+        return valid
+
+
+class QuoteRequestForm(Form):
+    """The quote request, in four steps: you, your product, the ingredients, documents."""
+
+    # 1 · You
+    company = StringField("Company", filters=[_strip], validators=[
+        InputRequired("Tell us your company's name."), _at_most(200)])
+    name = StringField("Your name", filters=[_strip], validators=[
+        InputRequired("Tell us your name."), _at_most(100)])
+    email = EmailField("Work email", filters=[_strip], validators=[
+        InputRequired("We need your email to reply."), _at_most(254),
+        Email("Enter a valid email address, e.g. ana@company.com.")])
+    phone = StringField("Phone", filters=[_strip], validators=[Optional(), _at_most(40)])
+    job_title = StringField("Job title", filters=[_strip],
+                            validators=[Optional(), _at_most(100)])
+    company_type = SelectField("Your company is a", validators=[Optional()],
+                               choices=_choices(COMPANY_TYPES, "Choose one (optional)"))
+    country = SelectField("Country", validators=[InputRequired("Choose your country.")],
+                          choices=[SelectChoice("", "Choose your country"), *COUNTRY_CHOICES])
+
+    # 2 · Your product
+    formulation_type = SelectField("Product format", validators=[Optional()],
+                                   choices=_choices(FORMULATION_TYPES, "Choose one (optional)"))
+    dose_mg = _decimal(
+        "Dose per serving (mg)",
+        Amount(above=0, at_most=Decimal(100_000),
+               message="Enter a dose above 0 and up to 100,000 mg."),
+        description="e.g. 500 for 500 mg per capsule",
+    )
+    servings_per_unit = _whole("Servings per unit", 1, 10_000,
+                               description="e.g. 60 capsules per bottle")
+    units = _whole("Units in the production run", 1, 100_000_000,
+                   description="e.g. 10000 bottles")
+    overage_pct = _decimal(
+        "Overage (%)",
+        Amount(at_least=0, at_most=Decimal(100), places=2,
+               message="Enter a percentage from 0 to 100."),
+        default=Decimal(0), description="Extra for losses in production; 0 if none.",
+    )
+    target_market = StringField("Target market", filters=[_strip],
+                                validators=[Optional(), _at_most(100)],
+                                description="e.g. United States, EU")
+    project_stage = SelectField("Project stage", validators=[Optional()],
+                                choices=_choices(PROJECT_STAGES, "Choose one (optional)"))
+    target_launch = DateField("Target launch date", validators=[Optional(), not_in_the_past])
+
+    # 3 · Ingredients
+    lines = LineList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
+
+    # 4 · Documents and samples
+    documents = MultiCheckboxField("Documents you need",
+                                   choices=[SelectChoice(k, v) for k, v in DOCUMENTS.items()])
+    sample_wanted = BooleanField("Send me a sample")
+    message = TextAreaField("Anything else we should know?", filters=[_strip],
+                            validators=[Optional(), _at_most(5000)])
+    consent = BooleanField("I agree that you keep these details to answer my request",
+                           validators=[InputRequired("Tick this box so that we may reply.")])
+
+    ticket = HiddenField(filters=[_single_line(1000)])
+    source_page = HiddenField(filters=[_single_line(SOURCE_PAGE_LENGTH)])
+    utm_source = HiddenField(filters=[_single_line(UTM_LENGTH)])
+    utm_medium = HiddenField(filters=[_single_line(UTM_LENGTH)])
+    utm_campaign = HiddenField(filters=[_single_line(UTM_LENGTH)])
+    utm_term = HiddenField(filters=[_single_line(UTM_LENGTH)])
+    utm_content = HiddenField(filters=[_single_line(UTM_LENGTH)])
+    # Hidden from people by CSS; bots that fill every field give themselves away.
+    website = StringField("Leave this field empty", filters=[_single_line(1000)])
+
+    def __init__(self, *args, ingredients=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ingredients = list(ingredients)
+        self.ingredient_choices = [SelectChoice("", "Choose an ingredient")] + [
+            SelectChoice(i.slug, i.name, render_kw={
+                "data-pack-size-kg": f"{i.pack_size_kg.normalize():f}",
+                "data-grades": json.dumps(list(i.grades or [])),
+                "data-forms": json.dumps(list(i.forms or [])),
+            }) for i in self.ingredients
+        ] + [SelectChoice(OTHER, "Other (describe it)")]
+        for entry in self.lines:
+            entry.form.ingredient.choices = self.ingredient_choices
+
+    # -- filling in and laying out ------------------------------------------------------
+
+    def prefill(self, *, ingredient: str | None, query: dict, referrer: str | None) -> None:
+        """A new form: an ingredient from ``?ingredient=``, UTM tags and the page before."""
+        if ingredient and any(i.slug == ingredient for i in self.ingredients):
+            self.lines[0].ingredient.data = ingredient
+        for name in UTM_FIELDS:
+            self[name].data = _single_line(UTM_LENGTH)(query.get(name) or "")
+        self.source_page.data = http_url_or_none(referrer) or ""
+
+    def pad_lines(self, slots: int = LINE_SLOTS) -> None:
+        """Empty line slots up to ``slots``, so people without JavaScript can add lines."""
+        while len(self.lines) < min(slots, MAX_LINES):
+            self.lines.append_entry().form.ingredient.choices = self.ingredient_choices
+
+    def blank_line(self) -> LineForm:
+        """An unbound line named ``lines-__index__-…``: the template contact.js copies."""
+        line = LineForm(formdata=None, prefix="lines-__index__-")
+        line.ingredient.choices = self.ingredient_choices
+        return line
+
+    def catalog_values(self, line: LineForm, attribute: str) -> list[str]:
+        """Grades or forms to suggest for a line: its ingredient's, else every ingredient's."""
+        chosen = [i for i in self.ingredients if i.slug == line.ingredient.data]
+        values = []
+        for ingredient in chosen or self.ingredients:
+            values += [v for v in getattr(ingredient, attribute) or [] if v not in values]
+        return values
+
+    # -- validation ---------------------------------------------------------------------
+
+    def filled_lines(self) -> list[LineForm]:
+        return [entry.form for entry in self.lines if not entry.form.is_blank]
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        lines = self.filled_lines()
+        if not lines:
+            self.lines[0].form.ingredient.errors.append("Choose at least one ingredient.")
+            return False
+        for position, line in enumerate(lines, start=1):
+            if line.compute.data and not self._plan_complete(line, position):
+                valid = False
+        return valid
+
+    def _plan_complete(self, line: LineForm, position: int) -> bool:
+        """Add "needed" to each empty plan field a computed line relies on."""
+        needed = f"Needed to compute the kilograms of ingredient {position}."
+        plan = [self.servings_per_unit, self.units]
+        if line.dose_mg.data is None:  # a line's own dose stands in for the plan's
+            plan.insert(0, self.dose_mg)
+        missing = [field for field in plan if field.data is None]
+        for field in missing:
+            if not field.errors:
+                field.errors.append(needed)
+        if missing and not line.compute.errors:
+            line.compute.errors.append("To compute the kilograms, fill in the dose, servings "
+                                       "per unit and units under “Your product”.")
+        return not missing
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(field id, label, first message) for every field with an error, in page order."""
+        summary = []
+        for field in self:
+            if field.name == "lines":
+                for position, entry in enumerate(field.entries, start=1):
+                    summary += [(sub.id, _line_label(position, sub), sub.errors[0])
+                                for sub in entry.form if sub.errors]
+            elif field.errors and field.name not in NOT_SUBMITTED:
+                label = "Consent" if field.name == "consent" else field.label.text
+                summary.append((field.id, label, field.errors[0]))
+        return summary
+
+    # -- the plain request --------------------------------------------------------------
+
+    def to_request(self, formdata) -> QuoteRequest:
+        """The validated form as a ``QuoteRequest``; ``formdata`` is the request's form, kept
+        as sent (less the token, ticket and honeypot) in ``submitted``."""
+        submitted = {key: values for key, values in formdata.to_dict(flat=False).items()
+                     if key not in NOT_SUBMITTED}
+        return QuoteRequest(
+            company=self.company.data, name=self.name.data, email=self.email.data,
+            country=self.country.data, consent=bool(self.consent.data),
+            phone=self.phone.data or None, company_type=self.company_type.data or None,
+            job_title=self.job_title.data or None,
+            formulation_type=self.formulation_type.data or None,
+            dose_mg=self.dose_mg.data, servings_per_unit=self.servings_per_unit.data,
+            units=self.units.data, overage_pct=self.overage_pct.data,
+            target_market=self.target_market.data or None,
+            project_stage=self.project_stage.data or None,
+            target_launch=self.target_launch.data,
+            lines=[_line_request(line) for line in self.filled_lines()],
+            documents=list(self.documents.data or []),
+            sample_wanted=bool(self.sample_wanted.data), message=self.message.data or "",
+            source_page=http_url_or_none(self.source_page.data),
+            utm={name: self[name].data for name in UTM_FIELDS if self[name].data},
+            submitted=submitted,
+        )
+
+
+def _line_label(position: int, field) -> str:
+    if field.short_name == "ingredient":
+        return f"Ingredient {position}"
+    return f"Ingredient {position}, {field.label.text[:1].lower()}{field.label.text[1:]}"
+
+
+def _line_request(line: LineForm) -> LineRequest:
+    other = line.ingredient.data == OTHER
+    return LineRequest(
+        ingredient_slug=None if other else line.ingredient.data,
+        free_text=line.other.data if other else None,
+        grade=line.grade.data or None, form=line.form.data or None,
+        quantity_kg=None if line.compute.data else line.quantity_kg.data,
+        compute=bool(line.compute.data), dose_mg=line.dose_mg.data,
+    )

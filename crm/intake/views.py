@@ -1,0 +1,101 @@
+"""Public pages: the quote-request form, its thank-you page and the privacy notice."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from crm.catalog.models import Ingredient
+from crm.core.forms import issue_form_ticket, read_form_ticket
+from crm.extensions import db, limiter
+from crm.intake.forms import QuoteRequestForm
+from crm.intake.operations import IntakeRejected, find_by_submission_key, submit_inquiry
+from crm.intake.requests import DOCUMENTS
+from crm.leads.models import Inquiry
+
+bp = Blueprint("intake", __name__)
+MY_INQUIRIES = "my_inquiries"  # ids of the inquiries sent from this browser
+EXPIRED = "This form has expired. Please check your answers and send it again."
+DEFAULT_RATE_LIMIT = "5 per minute;30 per day"
+
+
+def _rate_limit() -> str:
+    return current_app.config.get("CRM_INQUIRY_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+
+
+def _active_ingredients() -> list[Ingredient]:
+    return db.session.scalars(
+        select(Ingredient).where(Ingredient.active.is_(True)).order_by(Ingredient.name)
+    ).all()
+
+
+def _render_form(form: QuoteRequestForm, status: int = 200):
+    if not form.ticket.data or form.errors or form.form_errors:
+        form.ticket.data = issue_form_ticket()
+    form.pad_lines()
+    return render_template("intake/contact.html", form=form, blank_line=form.blank_line(),
+                           errors=form.error_summary()), status
+
+
+@bp.route("/contact", methods=["GET", "POST"])
+@limiter.limit(_rate_limit, methods=["POST"])
+def contact():
+    form = QuoteRequestForm(ingredients=_active_ingredients())
+    if request.method == "GET":
+        form.prefill(ingredient=request.args.get("ingredient"), query=request.args,
+                     referrer=request.referrer)
+        return _render_form(form)
+    ticket = read_form_ticket(form.ticket.data)
+    if ticket is None:
+        form.form_errors.append(EXPIRED)
+    if not form.validate_on_submit() or ticket is None:
+        return _render_form(form, 400)
+    try:
+        inquiry = _submit(form, ticket)
+    except IntakeRejected as exc:
+        db.session.rollback()
+        form.form_errors.append(str(exc))
+        return _render_form(form, 400)
+    session[MY_INQUIRIES] = [*session.get(MY_INQUIRIES, [])[-19:], inquiry.id]
+    return redirect(url_for(".thanks", reference=inquiry.reference), 303)
+
+
+def _submit(form: QuoteRequestForm, ticket: tuple[str, float]) -> Inquiry:
+    """Run the intake operation and commit; a resent form gets the inquiry it made first."""
+    try:
+        inquiry = submit_inquiry(
+            db.session, request=form.to_request(request.form), submission_key=ticket[0],
+            seconds_to_fill=ticket[1], honeypot=form.website.data or "",
+            ip=request.remote_addr, user_agent=request.user_agent.string,
+            min_fill_seconds=current_app.config["CRM_MIN_FILL_SECONDS"],
+        )
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # a double click raced the first one: show what it created
+        inquiry = find_by_submission_key(db.session, ticket[0])
+        if inquiry is None:
+            raise
+    return inquiry
+
+
+@bp.get("/contact/thanks/<reference>")
+def thanks(reference: str):
+    # The reference alone is not enough: it travels in emails. Only the browser that sent
+    # the request sees its details here.
+    inquiry = db.session.scalar(select(Inquiry).where(Inquiry.reference == reference))
+    if inquiry is None or inquiry.id not in session.get(MY_INQUIRIES, []):
+        abort(404)
+    return render_template("intake/thanks.html", inquiry=inquiry, documents=DOCUMENTS)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("intake/privacy.html")

@@ -1,0 +1,114 @@
+"""Forms of the lead page. Each carries the lead's ``version`` as the page loaded it."""
+
+from flask import url_for
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
+
+from crm.core.forms import Form
+from crm.core.urls import is_safe_next
+from crm.extensions import db
+from crm.leads.models import LeadStatus
+from crm.leads.timeline import find_lead
+
+STALE_FORM = "This form is out of date. Reload the page and try again."
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _at_most(limit: int) -> Length:
+    return Length(max=limit, message=f"Use at most {limit:,} characters.")
+
+
+class LeadActionForm(Form):
+    """The base of every form posted from the lead page."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(STALE_FORM)])
+    next = HiddenField()
+
+    def next_url(self, lead_id: int) -> str:
+        """Where to go after the action: ``next`` when it is a path on this site, else the
+        lead page (a board or list may post here too)."""
+        target = self.next.data
+        return target if is_safe_next(target) else url_for("leads.show", lead_id=lead_id)
+
+
+class NoteForm(LeadActionForm):
+    body = TextAreaField("Note", id="note-body", filters=[_strip],
+                         validators=[DataRequired("Write the note first."), _at_most(5000)],
+                         description="Staff only: never sent to the customer.")
+
+
+class StatusForm(LeadActionForm):
+    status = SelectField("New status", validators=[InputRequired("Choose a status.")],
+                         choices=[SelectChoice(s.value, s.label) for s in LeadStatus])
+    lost_reason = StringField("Why was it lost?", id="lost-reason", filters=[_strip],
+                              validators=[_at_most(300)])
+
+
+class NextActionForm(LeadActionForm):
+    on = DateField("Next action on", id="next-action-on",
+                   validators=[Optional()], description="Leave empty to clear it.")
+    note = StringField("What to do", id="next-action-note", filters=[_strip],
+                       validators=[_at_most(200)])
+
+
+class ReassignForm(LeadActionForm):
+    """``owner`` 0 means nobody: the lead goes back to the unassigned queue."""
+
+    owner = SelectField("Owner", id="lead-owner", coerce=int,
+                        validators=[InputRequired("Choose an owner.")])
+
+    def __init__(self, *args, owners=(), current_owner=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [SelectChoice(0, "Unassigned")]
+        choices += [SelectChoice(user.id, user.name) for user in owners]
+        if current_owner is not None and current_owner not in owners:
+            # An owner who is no longer an active sales user: shown, but not offered.
+            choices.append(SelectChoice(current_owner.id, f"{current_owner.name} (current owner)",
+                                        render_kw={"disabled": True}))
+        self.owner.choices = choices
+
+
+class MergeForm(LeadActionForm):
+    """Another lead's reference, to fold that lead into the one on the page."""
+
+    reference = StringField(
+        "Reference of the other lead", id="merge-reference", filters=[_strip],
+        validators=[DataRequired("Give the other lead's reference."),
+                    Regexp(r"(?i)^INQ-[0-9A-Z]{6}$", message="A reference looks like INQ-7Q4K2M.")],
+        description="Its inquiries, ingredients and timeline move here; it is then hidden.")
+
+    source = None  # the lead found by ``validate_reference``
+
+    def validate_reference(self, field):
+        if field.errors:
+            return
+        self.source = find_lead(db.session, field.data)
+        if self.source is None:
+            raise ValidationError(f"No lead has the reference {field.data.upper()}.")
+
+
+class EmailContactForm(LeadActionForm):
+    subject = StringField("Subject", id="email-subject", filters=[_strip],
+                          validators=[DataRequired("Write a subject."), _at_most(200)])
+    body = TextAreaField("Message", id="email-body", filters=[_strip],
+                         validators=[DataRequired("Write the message."), _at_most(10_000)],
+                         description="Sent from the CRM with the lead's reference in the subject.")

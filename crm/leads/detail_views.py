@@ -1,0 +1,213 @@
+"""The lead page and the actions taken on it.
+
+Every action is a thin view: form → operation → commit → flash → redirect. A form that does
+not validate re-renders the page with its errors (and the text the user typed); a refusal
+of the operation, or a save that lost a race with someone else's, is flashed and nothing
+changes.
+"""
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from crm.auth.models import Role, User
+from crm.extensions import db
+from crm.leads import operations, timeline
+from crm.leads.blueprint import bp
+from crm.leads.detail_forms import (
+    EmailContactForm,
+    MergeForm,
+    NextActionForm,
+    NoteForm,
+    ReassignForm,
+    StatusForm,
+)
+from crm.leads.models import Lead, LeadStatus
+from crm.leads.operations import TRANSITIONS, LeadConflict, LeadError
+
+S = LeadStatus
+# The button that moves a lead to each status ("lost" has a form of its own, with a reason).
+STATUS_BUTTONS = {S.CONTACTED: "Mark contacted", S.QUALIFIED: "Mark qualified",
+                  S.QUOTED: "Mark quoted", S.WON: "Mark won", S.SPAM: "Mark as spam"}
+REOPEN_LABEL = "Reopen as qualified"
+PAGE_HELPERS = {name: getattr(timeline, name) for name in (
+    "kg", "kg_math", "product_plan", "documents_wanted", "first_response",
+    "next_action_overdue", "country_name")}
+MERGED = "This lead was merged into another one; work on that lead instead."
+
+
+def status_actions(lead: Lead) -> list[tuple[LeadStatus, str]]:
+    """The buttons the lead's status allows, from ``TRANSITIONS``: (status, label)."""
+    allowed = TRANSITIONS[lead.status]
+    return [(status, REOPEN_LABEL if lead.status is S.LOST else label)
+            for status, label in STATUS_BUTTONS.items() if status in allowed]
+
+
+def _lead(lead_id: int) -> Lead:
+    return timeline.load_lead(db.session, lead_id) or abort(404)
+
+
+def _conflict_message(lead: Lead, version: int) -> str:
+    """The "changed by X at T" message, for a save that lost a race (StaleDataError)."""
+    try:
+        operations.check_version(lead, version)  # the lead as saved now, against the form's
+    except LeadConflict as exc:
+        return str(exc)
+    return "Someone else changed this lead at the same moment. Reload it and try again."
+
+
+def _save(lead: Lead, version: int, change, success: str) -> bool:
+    """Call ``change`` (one operation) and commit; flash what happened."""
+    try:
+        if lead.merged_into_id is not None:  # its inquiries live on the other lead now
+            raise LeadError(MERGED)
+        change()
+        db.session.commit()
+    except LeadError as exc:  # LeadConflict included: nothing was changed
+        db.session.rollback()
+        flash(str(exc), "error")
+        return False
+    except StaleDataError:  # two saves raced; the other one won
+        db.session.rollback()
+        flash(_conflict_message(lead, version), "error")
+        return False
+    flash(success, "success")
+    return True
+
+
+def _can_reassign(lead: Lead) -> bool:
+    """What ``operations.assign`` allows: admins always, sales their own or unowned leads."""
+    return current_user.role is Role.ADMIN or lead.owner_id in (None, current_user.id)
+
+
+def _forms(lead: Lead, can_reassign: bool) -> dict:
+    """The page's forms, empty (not bound to a posted form), carrying the lead's version."""
+    blank = {"formdata": None, "version": lead.version}
+    forms = {
+        "note_form": NoteForm(**blank),
+        "status_form": StatusForm(**blank),
+        "next_action_form": NextActionForm(**blank, on=lead.next_action_on,
+                                           note=lead.next_action_note),
+        "merge_form": MergeForm(**blank),
+        "email_form": EmailContactForm(**blank),
+        "reassign_form": None,
+    }
+    if can_reassign:
+        forms["reassign_form"] = ReassignForm(
+            **blank, owners=timeline.sales_users(db.session), current_owner=lead.owner,
+            owner=lead.owner_id or 0)
+    return forms
+
+
+def _render_show(lead: Lead, *, status: int = 200, **bound_forms):
+    can_reassign = _can_reassign(lead)
+    forms = {**_forms(lead, can_reassign), **bound_forms}
+    list_url = (url_for("leads.index") if "leads.index" in current_app.view_functions
+                else None)
+    return render_template(
+        "leads/show.html", lead=lead, page=timeline.lead_page(db.session, lead),
+        is_admin=current_user.role is Role.ADMIN, can_reassign=can_reassign,
+        status_actions=status_actions(lead), can_lose=S.LOST in TRANSITIONS[lead.status],
+        list_url=list_url, **forms, **PAGE_HELPERS,
+    ), status
+
+
+@bp.get("/<int:lead_id>")
+def show(lead_id: int):
+    return _render_show(_lead(lead_id))
+
+
+@bp.post("/<int:lead_id>/status")
+def change_status(lead_id: int):
+    lead = _lead(lead_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _render_show(lead, status_form=form, status=400)
+    status = LeadStatus(form.status.data)
+    _save(lead, form.version.data, lambda: operations.change_status(
+        db.session, lead=lead, status=status, actor=current_user,
+        lost_reason=form.lost_reason.data or "", expected_version=form.version.data),
+        f"{lead.reference} is now {status.label.lower()}.")
+    return redirect(form.next_url(lead.id))
+
+
+@bp.post("/<int:lead_id>/notes")
+def add_note(lead_id: int):
+    """A note adds to the timeline and overwrites nothing, so a stale page may still add one."""
+    lead = _lead(lead_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _render_show(lead, note_form=form, status=400)
+    _save(lead, form.version.data,
+          lambda: operations.add_note(db.session, lead=lead, body=form.body.data,
+                                      actor=current_user),
+          "Your note is added.")
+    return redirect(form.next_url(lead.id))
+
+
+@bp.post("/<int:lead_id>/next-action")
+def set_next_action(lead_id: int):
+    lead = _lead(lead_id)
+    form = NextActionForm()
+    if not form.validate_on_submit():
+        return _render_show(lead, next_action_form=form, status=400)
+    _save(lead, form.version.data, lambda: operations.set_next_action(
+        db.session, lead=lead, on=form.on.data, note=form.note.data or "", actor=current_user,
+        expected_version=form.version.data),
+        "The next action is saved." if form.on.data else "The next action is cleared.")
+    return redirect(form.next_url(lead.id))
+
+
+@bp.post("/<int:lead_id>/owner")
+def reassign(lead_id: int):
+    lead = _lead(lead_id)
+    form = ReassignForm(owners=timeline.sales_users(db.session), current_owner=lead.owner)
+    if not form.validate_on_submit():
+        return _render_show(lead, reassign_form=form, status=400)
+    owner = db.session.get(User, form.owner.data) if form.owner.data else None
+    _save(lead, form.version.data, lambda: operations.assign(
+        db.session, lead=lead, owner=owner, actor=current_user,
+        expected_version=form.version.data),
+        f"{lead.reference} is now with {owner.name}." if owner else
+        f"{lead.reference} is back in the unassigned queue.")
+    return redirect(form.next_url(lead.id))
+
+
+@bp.post("/<int:lead_id>/merge")
+def merge(lead_id: int):
+    """Fold another lead (named by its reference) into this one."""
+    lead = _lead(lead_id)
+    form = MergeForm()
+    if not form.validate_on_submit():
+        return _render_show(lead, merge_form=form, status=400)
+    source = form.source
+
+    def merge_into_this_lead():
+        operations.check_version(lead, form.version.data)
+        operations.merge(db.session, source=source, target=lead, actor=current_user)
+
+    _save(lead, form.version.data, merge_into_this_lead,
+          f"{source.reference} is merged into this lead.")
+    return redirect(form.next_url(lead.id))
+
+
+@bp.post("/<int:lead_id>/email")
+def email_contact(lead_id: int):
+    """Write to the contact. On a stale page the message is kept and the page shown again,
+    so the writer sees what changed (perhaps a colleague's email) before sending."""
+    lead = _lead(lead_id)
+    form = EmailContactForm()
+    if not form.validate_on_submit():
+        return _render_show(lead, email_form=form, status=400)
+    try:
+        operations.check_version(lead, form.version.data)
+    except LeadConflict as exc:
+        flash(str(exc), "error")
+        kept = EmailContactForm(formdata=None, version=lead.version,  # sending again is
+                                subject=form.subject.data, body=form.body.data)  # deliberate
+        return _render_show(lead, email_form=kept, status=409)
+    _save(lead, form.version.data, lambda: operations.email_contact(
+        db.session, lead=lead, subject=form.subject.data, body=form.body.data,
+        actor=current_user),
+        f"Your email to {lead.contact_email} is queued; it goes out within a minute.")
+    return redirect(form.next_url(lead.id))

@@ -1,0 +1,382 @@
+"""Read-only queries behind the lead list, the board, the CSV export and the sales overview.
+
+Each is a function of the session and a ``LeadFilters``; each runs a fixed number of
+statements whatever the number of leads. Counts are capped (``COUNT_CAP``), so a page never
+pays for counting every lead, and search goes through the search index of migration 0004.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import (
+    Date,
+    Integer,
+    Row,
+    case,
+    cast,
+    column,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+    union_all,
+)
+
+from crm.auth.models import Role, User
+from crm.catalog.models import Ingredient
+from crm.leads.models import OPEN_STATUSES, Lead, LeadStatus, RequestedIngredient
+
+PAGE_SIZE = 50
+MAX_PAGE = 1_000_000  # keeps OFFSET inside a 64-bit integer whatever ?page= says
+COUNT_CAP = 1000  # "1,000+" beyond this
+BOARD_CARDS = 50
+BOARD_STATUSES = tuple(s for s in LeadStatus if s is not LeadStatus.SPAM)
+EXPORT_CAP = 100_000
+OVERVIEW_ROWS = 10
+WEEKS = 12
+
+# What a row of the list shows, and nothing more.
+LIST_COLUMNS = (
+    Lead.id, Lead.reference, Lead.company_name, Lead.contact_name, Lead.contact_email,
+    Lead.country, Lead.ingredients_summary, Lead.total_kg, Lead.score, Lead.owner_id,
+    Lead.status, Lead.created_at, Lead.next_action_on,
+)
+BOARD_COLUMNS = (Lead.id, Lead.reference, Lead.company_name, Lead.total_kg, Lead.score,
+                 Lead.owner_id, Lead.status, Lead.created_at)
+PIPELINE_ORDER = case(*((Lead.status == status, n) for n, status in enumerate(LeadStatus)))
+SORTS = {
+    "created_at": Lead.created_at,
+    "score": Lead.score,
+    "total_kg": Lead.total_kg,
+    "company_name": func.lower(Lead.company_name),
+    "next_action_on": Lead.next_action_on,
+    "status": PIPELINE_ORDER,
+}
+# The direction a column sorts in when its header is first clicked.
+FIRST_DIRECTION = {"created_at": "desc", "score": "desc", "total_kg": "desc",
+                   "company_name": "asc", "next_action_on": "asc", "status": "asc"}
+
+_fts = table("leads_fts", column("rowid", Integer))
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    """The filters of the lead list and board; ``None`` means any.
+
+    ``statuses`` is ``None`` when none were chosen (each screen then applies its default);
+    ``owner`` is ``""`` (any), ``"me"``, ``"unassigned"`` or a user id as text.
+    """
+
+    q: str | None = None
+    statuses: tuple[LeadStatus, ...] | None = None
+    owner: str = ""
+    me_id: int | None = None
+    country: str | None = None
+    ingredient_id: int | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    sort: str = "created_at"
+    direction: str = "desc"
+
+    def as_args(self, *, with_sort: bool = True) -> dict:
+        """The filters as query-string arguments, so links keep them (lists repeat)."""
+        if self.statuses is None:
+            status = None
+        elif set(self.statuses) == set(LeadStatus):
+            status = "all"
+        else:
+            status = [s.value for s in self.statuses]
+        args = {
+            "q": self.q, "status": status, "owner": self.owner, "country": self.country,
+            "ingredient": self.ingredient_id,
+            "created_from": self.created_from.isoformat() if self.created_from else None,
+            "created_to": self.created_to.isoformat() if self.created_to else None,
+        }
+        if with_sort and (self.sort, self.direction) != ("created_at", "desc"):
+            args.update(sort=self.sort, dir=self.direction)
+        return {name: value for name, value in args.items() if value}
+
+    def sorted_by(self, sort: str) -> dict:
+        """Arguments of the link on a column header: that column, or the other direction."""
+        if sort == self.sort:
+            direction = "asc" if self.direction == "desc" else "desc"
+        else:
+            direction = FIRST_DIRECTION[sort]
+        return replace(self, sort=sort, direction=direction).as_args()
+
+    def with_status(self, status: LeadStatus) -> dict:
+        return replace(self, statuses=(status,)).as_args()
+
+    @property
+    def any_set(self) -> bool:
+        return bool(self.as_args(with_sort=False))
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    items: list[Row]
+    number: int
+    total: int  # capped at COUNT_CAP + 1
+    capped: bool
+    has_next: bool
+    size: int = PAGE_SIZE
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def first(self) -> int:
+        return (self.number - 1) * self.size + 1
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.items) - 1
+
+    @property
+    def total_label(self) -> str:
+        """``"1,234"``, or ``"1,000+"`` when the count stopped at the cap."""
+        if self.capped:
+            return f"{max(self.total, self.last):,}+"
+        return f"{self.total:,}"
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    status: LeadStatus
+    cards: list[Row]
+    total: int
+    capped: bool
+
+    @property
+    def more(self) -> int:
+        return max(self.total - len(self.cards), 0)
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Every staff account's name by id, and who may own leads (for the owner filter)."""
+
+    names: dict[int, str]
+    owners: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_condition(session, q: str):
+    """Leads whose reference, company, contact or email contains ``q``, through the index.
+
+    SQLite: the FTS5 trigram table matches a quoted phrase as a substring of 3+ characters.
+    PostgreSQL: ILIKE, which the GIN trigram index serves from 3 characters. Shorter terms
+    fall back to a LIKE scan (rare, and short terms match most rows anyway).
+    """
+    term = q.strip().lower()
+    pattern = f"%{_escape_like(term)}%"
+    if session.get_bind().dialect.name == "sqlite":
+        if len(term) < 3:
+            return Lead.search_text.like(pattern, escape="\\")
+        phrase = '"' + term.replace('"', '""') + '"'
+        matches = select(_fts.c.rowid).where(literal_column("leads_fts").op("MATCH")(phrase))
+        return Lead.id.in_(matches)
+    return Lead.search_text.ilike(pattern, escape="\\")
+
+
+def _conditions(session, filters: LeadFilters, statuses: tuple[LeadStatus, ...] | None):
+    """WHERE clauses for ``filters``; ``statuses=None`` filters on no status."""
+    conditions = [Lead.merged_into_id.is_(None)]
+    if statuses is not None and set(statuses) != set(LeadStatus):
+        conditions.append(Lead.status.in_(statuses))
+    if filters.owner == "me":
+        conditions.append(Lead.owner_id == filters.me_id)
+    elif filters.owner == "unassigned":
+        conditions.append(Lead.owner_id.is_(None))
+    elif filters.owner.isdigit():
+        conditions.append(Lead.owner_id == int(filters.owner))
+    if filters.country:
+        conditions.append(Lead.country == filters.country)
+    if filters.ingredient_id is not None:
+        line = RequestedIngredient
+        conditions.append(exists().where(line.lead_id == Lead.id,
+                                         line.ingredient_id == filters.ingredient_id))
+    if filters.created_from:
+        conditions.append(Lead.created_at >= datetime.combine(filters.created_from, time.min, UTC))
+    if filters.created_to:
+        end = datetime.combine(filters.created_to + timedelta(days=1), time.min, UTC)
+        conditions.append(Lead.created_at < end)
+    if filters.q:
+        conditions.append(search_condition(session, filters.q))
+    return conditions
+
+
+def _capped_count(conditions, cap: int):
+    """``SELECT count(*) FROM (SELECT 1 FROM leads WHERE … LIMIT cap + 1)``, as a scalar."""
+    matching = select(literal_column("1")).select_from(Lead).where(*conditions).limit(cap + 1)
+    return select(func.count()).select_from(matching.subquery()).scalar_subquery()
+
+
+def _ordered(query, filters: LeadFilters):
+    key = SORTS.get(filters.sort, Lead.created_at)
+    order = key.asc() if filters.direction == "asc" else key.desc()
+    if filters.sort == "next_action_on":
+        # Leads without a next action last either way. Only here: on a NOT NULL column
+        # NULLS LAST would stop PostgreSQL ordering by the (status, created_at) index.
+        order = order.nulls_last()
+    tie = Lead.id.asc() if filters.direction == "asc" else Lead.id.desc()
+    return query.order_by(order, tie)
+
+
+def list_statuses(filters: LeadFilters) -> tuple[LeadStatus, ...]:
+    """The statuses the list shows: those chosen, else the open ones."""
+    return filters.statuses or OPEN_STATUSES
+
+
+def lead_page(session, *, filters: LeadFilters, page: int = 1) -> LeadPage:
+    """One page of the list (two statements: the capped count and the rows)."""
+    number = min(max(page, 1), MAX_PAGE)
+    conditions = _conditions(session, filters, list_statuses(filters))
+    cap = COUNT_CAP
+    total = session.scalar(select(_capped_count(conditions, cap)))
+    query = _ordered(select(*LIST_COLUMNS).where(*conditions), filters)
+    rows = session.execute(
+        query.offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    ).all()
+    return LeadPage(items=rows[:PAGE_SIZE], number=number, total=min(total, cap),
+                    capped=total > cap, has_next=len(rows) > PAGE_SIZE)
+
+
+def export_query(session, *, filters: LeadFilters):
+    """Every lead of the list (same filters and order, all pages, at most ``EXPORT_CAP``)."""
+    conditions = _conditions(session, filters, list_statuses(filters))
+    return _ordered(select(*LIST_COLUMNS).where(*conditions), filters).limit(EXPORT_CAP)
+
+
+def board(session, *, filters: LeadFilters) -> list[BoardColumn]:
+    """The kanban: the newest ``BOARD_CARDS`` leads of each status, and capped counts.
+
+    Two statements: one UNION ALL of a LIMITed query per status (each served by the
+    (status, created_at) index) and one row of capped counts.
+    """
+    statuses = [s for s in LeadStatus if s in (filters.statuses or BOARD_STATUSES)]
+    conditions = _conditions(session, filters, None)
+    cap = COUNT_CAP
+    per_status = [
+        select(*BOARD_COLUMNS).where(*conditions, Lead.status == status)
+        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(BOARD_CARDS).subquery()
+        for status in statuses
+    ]
+    cards = session.execute(union_all(*(select(part) for part in per_status))).all()
+    counts = session.execute(select(*(
+        _capped_count([*conditions, Lead.status == status], cap).label(f"n_{status.value}")
+        for status in statuses
+    ))).one()
+    columns = []
+    for status, total in zip(statuses, counts, strict=True):
+        mine = [card for card in cards if card.status is status]
+        mine.sort(key=lambda card: (card.created_at, card.id), reverse=True)
+        columns.append(BoardColumn(status=status, cards=mine, total=min(total, cap),
+                                   capped=total > cap))
+    return columns
+
+
+def staff(session) -> Staff:
+    """Names of all staff (for owner columns) and the active sales people (one statement)."""
+    rows = session.execute(select(User.id, User.name, User.role, User.active)
+                           .order_by(User.name, User.id)).all()
+    return Staff(
+        names={row.id: row.name for row in rows},
+        owners=[(row.id, row.name) for row in rows
+                if row.active and row.role in (Role.SALES, Role.ADMIN)],
+    )
+
+
+def ingredient_choices(session) -> list[tuple[int, str]]:
+    return [tuple(row) for row in session.execute(
+        select(Ingredient.id, Ingredient.name).order_by(Ingredient.name))]
+
+
+# --- The sales overview on the staff home page ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    status_counts: dict[LeadStatus, int]
+    my_open: list[Row]
+    my_open_more: bool
+    overdue: list[Row]
+    overdue_more: bool
+    breaches: list[Row]
+    breaches_more: bool
+    weeks: list[tuple[date, int]]
+    owner_names: dict[int, str]
+
+    @property
+    def by_status(self) -> list[tuple[LeadStatus, int]]:
+        return [(status, self.status_counts.get(status, 0)) for status in LeadStatus]
+
+    @property
+    def funnel(self) -> list[tuple[LeadStatus, int]]:
+        """Leads that reached each stage new → won (now there or past it; lost left out)."""
+        stages = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED,
+                  LeadStatus.QUOTED, LeadStatus.WON)
+        return [(stage, sum(self.status_counts.get(s, 0) for s in stages[n:]))
+                for n, stage in enumerate(stages)]
+
+
+def _limited(session, query, limit: int) -> tuple[list[Row], bool]:
+    rows = session.execute(query.limit(limit + 1)).all()
+    return rows[:limit], len(rows) > limit
+
+
+def week_start(session):
+    """The Monday (a date) of each lead's creation week, in UTC, per dialect."""
+    # Literals, not bound parameters: GROUP BY must repeat the SELECT expression exactly.
+    if session.get_bind().dialect.name == "postgresql":
+        utc = func.timezone(literal_column("'UTC'"), Lead.created_at)
+        return cast(func.date_trunc(literal_column("'week'"), utc), Date)
+    # SQLite stores UTC text; 'weekday 0' moves to the week's Sunday, -6 days to its Monday.
+    return func.date(Lead.created_at, literal_column("'weekday 0'"), literal_column("'-6 days'"))
+
+
+def leads_per_week(session, *, today: date, weeks: int = WEEKS) -> list[tuple[date, int]]:
+    """New leads per week (Monday first) for the last ``weeks`` weeks, this one included."""
+    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    week = week_start(session).label("week")
+    rows = session.execute(
+        select(week, func.count()).where(
+            Lead.merged_into_id.is_(None),
+            Lead.created_at >= datetime.combine(first, time.min, UTC),
+        ).group_by(week)
+    ).all()
+    counts = {(w if isinstance(w, date) else date.fromisoformat(w)): n for w, n in rows}
+    return [(first + timedelta(weeks=n), counts.get(first + timedelta(weeks=n), 0))
+            for n in range(weeks)]
+
+
+def overview(session, *, user_id: int, now: datetime) -> Overview:
+    """Everything the sales overview shows, in six statements."""
+    open_ = (Lead.merged_into_id.is_(None), Lead.status.in_(OPEN_STATUSES))
+    counts = dict(session.execute(
+        select(Lead.status, func.count()).where(Lead.merged_into_id.is_(None))
+        .group_by(Lead.status)
+    ).all())
+    my_open, my_more = _limited(session, select(*LIST_COLUMNS).where(
+        *open_, Lead.owner_id == user_id).order_by(Lead.created_at.desc(), Lead.id.desc()),
+        OVERVIEW_ROWS)
+    overdue, overdue_more = _limited(session, select(*LIST_COLUMNS).where(
+        *open_, Lead.next_action_on < now.date()
+    ).order_by(Lead.next_action_on, Lead.id), OVERVIEW_ROWS)
+    # Newest first: the ones a reply can still save, and (due = created + a fixed delay) an
+    # order the created_at index gives without sorting every unanswered lead.
+    breaches, breaches_more = _limited(session, select(
+        *LIST_COLUMNS, Lead.first_response_due_at).where(
+        *open_, Lead.first_responded_at.is_(None), Lead.first_response_due_at < now
+    ).order_by(Lead.created_at.desc(), Lead.id.desc()), OVERVIEW_ROWS)
+    return Overview(
+        status_counts=counts, my_open=my_open, my_open_more=my_more,
+        overdue=overdue, overdue_more=overdue_more, breaches=breaches,
+        breaches_more=breaches_more, weeks=leads_per_week(session, today=now.date()),
+        owner_names=staff(session).names,
+    )
