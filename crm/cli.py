@@ -5,6 +5,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import text
 
 from crm.extensions import db
 
@@ -105,4 +106,19 @@ def seed_bulk_command(count: int, seed: int):
     db.session.commit()
     with click.progressbar(length=count, label=f"Adding {count:,} leads") as bar:
         seed_bulk(db.session, leads=count, seed=seed, progress=bar.update)
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(text("ANALYZE"))  # fresh statistics for the query planner
+    else:
+        db.session.execute(text("ANALYZE leads"))
+    db.session.commit()
     click.echo(f"Added {count:,} leads.")
+
+
+@crm_cli.command("expire-quotes")
+def expire_quotes_command():
+    """Mark sent quotes past their validity as expired (run daily from cron)."""
+    from crm.quotes.operations import expire_quotes
+
+    count = expire_quotes(db.session)
+    db.session.commit()
+    click.echo(f"Expired {count} quote{'s' if count != 1 else ''}.")

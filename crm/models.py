@@ -14,6 +14,7 @@ from crm.leads.models import (
     RequestedIngredient,
 )
 from crm.notifications.models import EmailOptOut, OutboxEmail
+from crm.quotes.models import Quote, QuoteCounter, QuoteLine
 
 __all__ = [
     "Activity",
@@ -30,6 +31,9 @@ __all__ = [
     "ModerationSettings",
     "OutboxEmail",
     "PriceTier",
+    "Quote",
+    "QuoteCounter",
+    "QuoteLine",
     "RequestedIngredient",
     "SpecRow",
     "Territory",

@@ -8,7 +8,7 @@ from crm.auth.models import Role
 from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads import charts
-from crm.leads import queries as lead_queries
+from crm.leads import overview as lead_overview
 from crm.leads.views import lead_age
 
 bp = staff_blueprint(
@@ -21,7 +21,7 @@ def index():
     if not current_user.has_role(Role.SALES):
         return render_template("dashboard/index.html", overview=None)
     now = utcnow()
-    overview = lead_queries.overview(db.session, user_id=current_user.id, now=now)
+    overview = lead_overview.overview(db.session, user_id=current_user.id, now=now)
     return render_template(
         "dashboard/index.html", overview=overview, today=now.date(),
         age=lambda created_at: lead_age(created_at, now),

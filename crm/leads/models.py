@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.core.types import StrEnum, utcnow
@@ -69,6 +69,11 @@ class Lead(db.Model):
         Index("ix_leads_country_created", "country", "created_at"),
         Index("ix_leads_next_action", "next_action_on"),
         Index("ix_leads_created", "created_at"),
+        Index("ix_leads_status_score", "status", "score"),
+        # The overview's first-response breaches: only unanswered leads are indexed.
+        Index("ix_leads_unanswered", "first_response_due_at",
+              sqlite_where=text("first_responded_at IS NULL"),
+              postgresql_where=text("first_responded_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +113,8 @@ class Lead(db.Model):
     inquiries: Mapped[list["Inquiry"]] = relationship(
         back_populates="lead", order_by="Inquiry.created_at.desc()"
     )
+    # Quotes live in a higher feature; named by string so leads never imports it.
+    quotes = relationship("Quote", back_populates="lead", order_by="Quote.id.desc()")
 
     def __repr__(self) -> str:
         return f"<Lead {self.reference} {self.status.value}>"

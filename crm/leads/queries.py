@@ -9,11 +9,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
-    Date,
     Integer,
     Row,
     case,
-    cast,
     column,
     exists,
     func,
@@ -33,8 +31,6 @@ COUNT_CAP = 1000  # "1,000+" beyond this
 BOARD_CARDS = 50
 BOARD_STATUSES = tuple(s for s in LeadStatus if s is not LeadStatus.SPAM)
 EXPORT_CAP = 100_000
-OVERVIEW_ROWS = 10
-WEEKS = 12
 
 # What a row of the list shows, and nothing more.
 LIST_COLUMNS = (
@@ -295,88 +291,3 @@ def staff(session) -> Staff:
 def ingredient_choices(session) -> list[tuple[int, str]]:
     return [tuple(row) for row in session.execute(
         select(Ingredient.id, Ingredient.name).order_by(Ingredient.name))]
-
-
-# --- The sales overview on the staff home page ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class Overview:
-    status_counts: dict[LeadStatus, int]
-    my_open: list[Row]
-    my_open_more: bool
-    overdue: list[Row]
-    overdue_more: bool
-    breaches: list[Row]
-    breaches_more: bool
-    weeks: list[tuple[date, int]]
-    owner_names: dict[int, str]
-
-    @property
-    def by_status(self) -> list[tuple[LeadStatus, int]]:
-        return [(status, self.status_counts.get(status, 0)) for status in LeadStatus]
-
-    @property
-    def funnel(self) -> list[tuple[LeadStatus, int]]:
-        """Leads that reached each stage new → won (now there or past it; lost left out)."""
-        stages = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED,
-                  LeadStatus.QUOTED, LeadStatus.WON)
-        return [(stage, sum(self.status_counts.get(s, 0) for s in stages[n:]))
-                for n, stage in enumerate(stages)]
-
-
-def _limited(session, query, limit: int) -> tuple[list[Row], bool]:
-    rows = session.execute(query.limit(limit + 1)).all()
-    return rows[:limit], len(rows) > limit
-
-
-def week_start(session):
-    """The Monday (a date) of each lead's creation week, in UTC, per dialect."""
-    # Literals, not bound parameters: GROUP BY must repeat the SELECT expression exactly.
-    if session.get_bind().dialect.name == "postgresql":
-        utc = func.timezone(literal_column("'UTC'"), Lead.created_at)
-        return cast(func.date_trunc(literal_column("'week'"), utc), Date)
-    # SQLite stores UTC text; 'weekday 0' moves to the week's Sunday, -6 days to its Monday.
-    return func.date(Lead.created_at, literal_column("'weekday 0'"), literal_column("'-6 days'"))
-
-
-def leads_per_week(session, *, today: date, weeks: int = WEEKS) -> list[tuple[date, int]]:
-    """New leads per week (Monday first) for the last ``weeks`` weeks, this one included."""
-    first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
-    week = week_start(session).label("week")
-    rows = session.execute(
-        select(week, func.count()).where(
-            Lead.merged_into_id.is_(None),
-            Lead.created_at >= datetime.combine(first, time.min, UTC),
-        ).group_by(week)
-    ).all()
-    counts = {(w if isinstance(w, date) else date.fromisoformat(w)): n for w, n in rows}
-    return [(first + timedelta(weeks=n), counts.get(first + timedelta(weeks=n), 0))
-            for n in range(weeks)]
-
-
-def overview(session, *, user_id: int, now: datetime) -> Overview:
-    """Everything the sales overview shows, in six statements."""
-    open_ = (Lead.merged_into_id.is_(None), Lead.status.in_(OPEN_STATUSES))
-    counts = dict(session.execute(
-        select(Lead.status, func.count()).where(Lead.merged_into_id.is_(None))
-        .group_by(Lead.status)
-    ).all())
-    my_open, my_more = _limited(session, select(*LIST_COLUMNS).where(
-        *open_, Lead.owner_id == user_id).order_by(Lead.created_at.desc(), Lead.id.desc()),
-        OVERVIEW_ROWS)
-    overdue, overdue_more = _limited(session, select(*LIST_COLUMNS).where(
-        *open_, Lead.next_action_on < now.date()
-    ).order_by(Lead.next_action_on, Lead.id), OVERVIEW_ROWS)
-    # Newest first: the ones a reply can still save, and (due = created + a fixed delay) an
-    # order the created_at index gives without sorting every unanswered lead.
-    breaches, breaches_more = _limited(session, select(
-        *LIST_COLUMNS, Lead.first_response_due_at).where(
-        *open_, Lead.first_responded_at.is_(None), Lead.first_response_due_at < now
-    ).order_by(Lead.created_at.desc(), Lead.id.desc()), OVERVIEW_ROWS)
-    return Overview(
-        status_counts=counts, my_open=my_open, my_open_more=my_more,
-        overdue=overdue, overdue_more=overdue_more, breaches=breaches,
-        breaches_more=breaches_more, weeks=leads_per_week(session, today=now.date()),
-        owner_names=staff(session).names,
-    )

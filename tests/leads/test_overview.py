@@ -8,7 +8,7 @@ import pytest
 
 from crm.core.types import utcnow
 from crm.extensions import db
-from crm.leads import queries
+from crm.leads import overview as queries
 from crm.leads.charts import funnel_chart, week_chart
 from tests.factories import make_user, seed_catalog
 from tests.leads.test_lead_list import captured_sql, get, lead

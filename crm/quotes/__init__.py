@@ -1,0 +1,1 @@
+"""Quotes: priced offers built from a lead, sent to the customer, accepted online."""

@@ -1,0 +1,296 @@
+"""Everything that changes a quote: drafting, editing, numbering, sending, the customer's
+answer, revisions and expiry. The quote state machine lives here."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select, update
+
+from crm.catalog.formulation import round_to_packs, tier_price
+from crm.catalog.models import Ingredient
+from crm.core.database import insert_or_get
+from crm.core.types import utcnow
+from crm.core.urls import external_url
+from crm.leads.models import ActivityKind, Lead, LeadStatus, RequestedIngredient
+from crm.leads.operations import record_activity
+from crm.notifications import notify
+from crm.quotes.models import Quote, QuoteCounter, QuoteLine, QuoteStatus
+from crm.quotes.pricing import line_total, quote_total
+
+Q = QuoteStatus
+DEFAULT_VALIDITY_DAYS = 30
+OPEN_FOR_ANSWER = (Q.SENT, Q.VIEWED)
+
+
+class QuoteError(ValueError):
+    """A change the quote's state does not allow; the message is for the user."""
+
+
+@dataclass
+class LineInput:
+    """One line as staff edit it."""
+
+    description: str
+    quantity_kg: Decimal
+    price_per_kg: Decimal | None = None  # None: the tier price
+    override_reason: str = ""
+    discount_pct: Decimal = Decimal(0)
+    grade: str | None = None
+    ingredient_id: int | None = None
+    requested_ingredient_id: int | None = None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """(the customer's token, 256 random bits, and the hash we keep)."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def find_by_token(session, token: str) -> Quote | None:
+    if not token or len(token) > 100:
+        return None
+    return session.scalar(select(Quote).where(Quote.token_hash == hash_token(token)))
+
+
+def next_number(session, year: int) -> str:
+    """Q-YYYY-NNNN, unique under concurrency: one atomic UPDATE ... RETURNING on the year's
+    counter row (the row lock serialises concurrent drafts until their commit)."""
+    insert_or_get(session, QuoteCounter, unique={"year": year}, values={"last": 0})
+    last = session.scalar(update(QuoteCounter).where(QuoteCounter.year == year)
+                          .values(last=QuoteCounter.last + 1).returning(QuoteCounter.last))
+    return f"Q-{year}-{last:04d}"
+
+
+def _priced_line(session, ingredient: Ingredient | None, item: LineInput, currency: str,
+                 position: int) -> tuple[QuoteLine, list[str]]:
+    warnings = []
+    quantity = Decimal(item.quantity_kg)
+    packs = pack_size = list_price = None
+    if ingredient is not None:
+        packed = round_to_packs(quantity, ingredient.pack_size_kg)
+        quantity, packs, pack_size = packed.kg_rounded, packed.packs, packed.pack_size_kg
+        tier = tier_price(ingredient.price_tiers, grade=item.grade, kg=quantity, currency=currency)
+        list_price = tier.price_per_kg if tier else None
+        if quantity < ingredient.moq_kg:
+            warnings.append(f"{item.description}: {quantity:,.0f} kg is below the MOQ of "
+                            f"{ingredient.moq_kg:,.0f} kg")
+        if tier is None:
+            warnings.append(f"{item.description}: no {currency} price tier for grade "
+                            f"{item.grade or '(none)'}; enter a price")
+    price = item.price_per_kg if item.price_per_kg is not None else list_price
+    if price is None:
+        price = Decimal(0)
+    if list_price is not None and price != list_price and not item.override_reason.strip():
+        raise QuoteError(f"{item.description}: say why the price differs from the tier price "
+                         f"of {list_price} {currency}/kg.")
+    if not (0 <= Decimal(item.discount_pct or 0) < 100):
+        raise QuoteError(f"{item.description}: a discount is between 0 and 100 %.")
+    line = QuoteLine(
+        position=position, ingredient_id=getattr(ingredient, "id", None),
+        requested_ingredient_id=item.requested_ingredient_id, description=item.description,
+        grade=item.grade, quantity_kg=quantity, pack_size_kg=pack_size, packs=packs,
+        list_price_per_kg=list_price, price_per_kg=Decimal(price).quantize(Decimal("0.01")),
+        override_reason=item.override_reason.strip() or None,
+        discount_pct=Decimal(item.discount_pct or 0), line_total=line_total(
+            quantity, price, item.discount_pct),
+    )
+    return line, warnings
+
+
+def _set_lines(session, quote: Quote, items: list[LineInput]) -> list[str]:
+    if not items:
+        raise QuoteError("A quote needs at least one line.")
+    ids = {item.ingredient_id for item in items if item.ingredient_id}
+    catalog = {i.id: i for i in session.scalars(select(Ingredient).where(Ingredient.id.in_(ids)))}
+    plans = {r.id: r for r in session.scalars(select(RequestedIngredient).where(
+        RequestedIngredient.id.in_({i.requested_ingredient_id for i in items}
+                                   - {None})))}
+    warnings, lines = [], []
+    for position, item in enumerate(items):
+        if Decimal(item.quantity_kg) <= 0:
+            raise QuoteError(f"{item.description}: the quantity must be more than 0 kg.")
+        line, line_warnings = _priced_line(session, catalog.get(item.ingredient_id), item,
+                                           quote.currency, position)
+        plan = plans.get(item.requested_ingredient_id)
+        if plan is not None:
+            line.dose_mg, line.servings_per_unit = plan.dose_mg, plan.servings_per_unit
+        lines.append(line)
+        warnings += line_warnings
+    quote.lines = lines
+    quote.total = quote_total(lines)
+    return warnings
+
+
+def draft_from_lead(session, *, lead: Lead, actor, currency: str = "USD") -> tuple[Quote,
+                                                                                    list[str]]:
+    """A draft priced from the lead's requested ingredients: packs, tier prices, MOQ
+    warnings. Returns (quote, warnings for staff)."""
+    requested = session.scalars(select(RequestedIngredient).where(
+        RequestedIngredient.lead_id == lead.id).order_by(RequestedIngredient.id)).all()
+    items = [LineInput(
+        description=r.display_name, grade=r.grade, ingredient_id=r.ingredient_id,
+        requested_ingredient_id=r.id,
+        quantity_kg=r.kg_rounded or r.kg_needed or r.quantity_kg_given or Decimal(1),
+    ) for r in requested]
+    token, token_hash = new_token()
+    quote = Quote(number=next_number(session, utcnow().year), revision=1, lead_id=lead.id,
+                  currency=currency, valid_until=utcnow().date() + timedelta(
+                      days=DEFAULT_VALIDITY_DAYS), token_hash=token_hash,
+                  created_by_id=getattr(actor, "id", None))
+    warnings = _set_lines(session, quote, items)
+    session.add(quote)
+    session.flush()
+    record_activity(session, lead=lead, kind=ActivityKind.QUOTE, actor=actor,
+                    body=f"Quote {quote.label} drafted", quote_id=quote.id)
+    return quote, warnings
+
+
+def update_draft(session, *, quote: Quote, lines: list[LineInput], currency: str,
+                 incoterm: str, incoterm_place: str, payment_terms: str, valid_until: date,
+                 notes: str) -> list[str]:
+    """Edit a draft; totals are recomputed. Returns warnings for staff."""
+    if quote.status is not Q.DRAFT:
+        raise QuoteError("Only a draft can be edited; make a revision instead.")
+    if valid_until < utcnow().date():
+        raise QuoteError("The validity date is in the past.")
+    quote.currency, quote.incoterm = currency, incoterm
+    quote.incoterm_place, quote.payment_terms = incoterm_place.strip(), payment_terms.strip()
+    quote.valid_until, quote.notes = valid_until, notes.strip()
+    return _set_lines(session, quote, lines)
+
+
+def send_quote(session, *, quote: Quote, actor) -> str:
+    """draft → sent; the lead moves to quoted; the customer gets the link. A sent revision
+    supersedes the earlier ones. Returns the customer's token (for the email only)."""
+    if quote.status is not Q.DRAFT:
+        raise QuoteError(f"A {quote.status.value} quote cannot be sent again.")
+    token, quote.token_hash = new_token()  # a fresh link: no draft link ever worked
+    quote.status, quote.sent_at = Q.SENT, utcnow()
+    for older in session.scalars(select(Quote).where(
+            Quote.number == quote.number, Quote.id != quote.id,
+            Quote.status.in_((Q.DRAFT, Q.SENT, Q.VIEWED)))):
+        older.status, older.superseded_by_id = Q.SUPERSEDED, quote.id
+    lead = quote.lead
+    if lead.status in (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED):
+        before = lead.status
+        lead.status = LeadStatus.QUOTED
+        record_activity(session, lead=lead, kind=ActivityKind.STATUS, actor=actor,
+                        body=f"{before.label} → Quoted", before=before.value, after="quoted")
+    if lead.first_responded_at is None:
+        lead.first_responded_at = utcnow()
+    lead.updated_by_id = getattr(actor, "id", None)
+    record_activity(session, lead=lead, kind=ActivityKind.QUOTE, actor=actor,
+                    body=f"Quote {quote.label} sent", quote_id=quote.id)
+    notify(session, template="quote_sent", to=lead.contact.email, related=quote,
+           key=f"quote-sent:{quote.id}",
+           context={"quote": quote, "lead": lead, "sender": actor,
+                    "url": external_url(f"/q/{token}")})
+    return token
+
+
+def mark_viewed(session, *, quote: Quote) -> None:
+    """The first view of a sent quote (a GET changes nothing else: mail scanners open links)."""
+    if quote.status is Q.SENT:
+        quote.status, quote.viewed_at = Q.VIEWED, utcnow()
+        record_activity(session, lead=quote.lead, kind=ActivityKind.QUOTE,
+                        body=f"Quote {quote.label} viewed by the customer", quote_id=quote.id)
+
+
+def _refuse_if_closed(session, quote: Quote, today: date) -> None:
+    if quote.status in OPEN_FOR_ANSWER and quote.valid_until < today:
+        quote.status = Q.EXPIRED
+        session.flush()
+    if quote.status is Q.EXPIRED:
+        raise QuoteError("This quote has expired. Ask us for a new one.")
+    if quote.status is Q.SUPERSEDED:
+        raise QuoteError("This quote was replaced by a newer version.")
+    if quote.status not in OPEN_FOR_ANSWER:
+        raise QuoteError("This quote can no longer be answered.")
+
+
+def accept_quote(session, *, quote: Quote, name: str, ip: str | None) -> None:
+    """The customer accepts: the lead is won and its owner told. Twice is harmless."""
+    if quote.status is Q.ACCEPTED:
+        return
+    _refuse_if_closed(session, quote, utcnow().date())
+    if not name.strip():
+        raise QuoteError("Type your full name to accept.")
+    quote.status, quote.accepted_at = Q.ACCEPTED, utcnow()
+    quote.accepted_by_name, quote.accepted_ip = name.strip()[:100], ip
+    lead = quote.lead
+    before = lead.status
+    lead.status = LeadStatus.WON
+    record_activity(session, lead=lead, kind=ActivityKind.QUOTE,
+                    body=f"Quote {quote.label} accepted by {quote.accepted_by_name}",
+                    quote_id=quote.id, before=before.value, after="won")
+    _tell_owner(session, quote, "quote_accepted")
+
+
+def decline_quote(session, *, quote: Quote, reason: str) -> None:
+    """The customer declines: the owner is told, the lead stays open. Twice is harmless."""
+    if quote.status is Q.DECLINED:
+        return
+    _refuse_if_closed(session, quote, utcnow().date())
+    quote.status, quote.declined_at = Q.DECLINED, utcnow()
+    quote.decline_reason = reason.strip()[:500] or None
+    record_activity(session, lead=quote.lead, kind=ActivityKind.QUOTE,
+                    body=f"Quote {quote.label} declined"
+                    + (f": {quote.decline_reason}" if quote.decline_reason else ""),
+                    quote_id=quote.id)
+    _tell_owner(session, quote, "quote_declined")
+
+
+def _tell_owner(session, quote: Quote, template: str) -> None:
+    owner = quote.lead.owner
+    if owner is not None and owner.active:
+        notify(session, template=template, to=owner.email, related=quote,
+               key=f"{template}:{quote.id}",
+               context={"quote": quote, "lead": quote.lead, "owner": owner,
+                        "url": external_url(f"/dashboard/leads/{quote.lead_id}")})
+
+
+def revise_quote(session, *, quote: Quote, actor) -> Quote:
+    """A new draft revision with the same number and lines; the old one is superseded
+    when the revision is sent."""
+    if quote.status in (Q.DRAFT, Q.ACCEPTED, Q.SUPERSEDED):
+        raise QuoteError(f"A {quote.status.value} quote cannot be revised.")
+    latest = session.scalar(select(Quote).where(Quote.number == quote.number)
+                            .order_by(Quote.revision.desc()).limit(1))
+    if latest.id != quote.id:
+        raise QuoteError(f"Revise the latest version, {latest.label}.")
+    _, token_hash = new_token()
+    revision = Quote(
+        number=quote.number, revision=quote.revision + 1, lead_id=quote.lead_id,
+        currency=quote.currency, incoterm=quote.incoterm, incoterm_place=quote.incoterm_place,
+        payment_terms=quote.payment_terms, notes=quote.notes, token_hash=token_hash,
+        valid_until=max(quote.valid_until, utcnow().date() + timedelta(
+            days=DEFAULT_VALIDITY_DAYS)), created_by_id=getattr(actor, "id", None),
+        total=quote.total,
+    )
+    revision.lines = [QuoteLine(**{c.key: getattr(line, c.key) for c in QuoteLine.__table__.c
+                                   if c.key not in ("id", "quote_id")}) for line in quote.lines]
+    session.add(revision)
+    session.flush()
+    record_activity(session, lead=quote.lead, kind=ActivityKind.QUOTE, actor=actor,
+                    body=f"Quote {revision.label} drafted from {quote.label}",
+                    quote_id=revision.id)
+    return revision
+
+
+def expire_quotes(session, today: date | None = None) -> int:
+    """Sent or viewed quotes past their validity become expired (run daily)."""
+    today = today or utcnow().date()
+    expired = session.scalars(select(Quote).where(Quote.status.in_(OPEN_FOR_ANSWER),
+                                                  Quote.valid_until < today)).all()
+    for quote in expired:
+        quote.status = Q.EXPIRED
+        record_activity(session, lead=quote.lead, kind=ActivityKind.QUOTE,
+                        body=f"Quote {quote.label} expired", quote_id=quote.id)
+    return len(expired)
