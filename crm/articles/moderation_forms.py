@@ -27,8 +27,9 @@ from wtforms.validators import (
 from crm.articles.forms import http_url
 from crm.articles.models import CommentStatus
 from crm.articles.moderation import ACTION_LABELS, ACTIONS
-from crm.articles.moderation_queries import PAGE_SIZE, QueueFilters
+from crm.articles.moderation_queries import QueueFilters
 from crm.core.forms import Form
+from crm.core.paging import PAGE_SIZE
 from crm.core.urls import is_safe_next
 
 # What a flash message says was done, for "3 comments approved".

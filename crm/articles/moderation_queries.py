@@ -7,10 +7,9 @@ from sqlalchemy import Row, Text, func, or_, select
 from crm.articles.models import Article, Comment, CommentStatus
 from crm.audit.models import AuditEvent
 from crm.auth.models import User
+from crm.core.paging import Page, contains_pattern, fetch_page, page_number
 
-PAGE_SIZE = 50
 # Keeps OFFSET inside a 64-bit integer whatever ?page= says.
-MAX_PAGE = 1_000_000
 EXCERPT_CHARS = 200
 
 # What a row of the queue shows; never the full body, its HTML or the user agent.
@@ -36,21 +35,6 @@ class QueueFilters:
         return {name: value for name, value in args.items() if value}
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Row]
-    number: int
-    has_next: bool
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def status_counts(session) -> dict[CommentStatus, int]:
     """How many comments each tab holds, in one grouped query."""
     rows = session.execute(
@@ -67,7 +51,6 @@ def comment_page(session, *, filters: QueueFilters, page: int = 1) -> Page:
     Rows hold only the listed columns (the body cut short in SQL). One row more than a page
     is fetched to tell whether another page follows, so there is no COUNT.
     """
-    number = min(max(page, 1), MAX_PAGE)
     excerpt = func.substr(Comment.body, 1, EXCERPT_CHARS, type_=Text)
     query = (
         select(*LIST_COLUMNS, excerpt.label("excerpt"), func.length(Comment.body).label("length"))
@@ -77,17 +60,13 @@ def comment_page(session, *, filters: QueueFilters, page: int = 1) -> Page:
     if filters.article_id is not None:
         query = query.where(Comment.article_id == filters.article_id)
     if filters.search:
-        pattern = f"%{_escape_like(filters.search)}%"
+        pattern = contains_pattern(filters.search)
         query = query.where(or_(*(
             column.ilike(pattern, escape="\\")
             for column in (Comment.body, Comment.author_name, Comment.author_email, Comment.ip)
         )))
-    query = (
-        query.order_by(Comment.created_at.desc(), Comment.id.desc())
-        .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    )
-    rows = session.execute(query).all()
-    return Page(items=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
+    query = query.order_by(Comment.created_at.desc(), Comment.id.desc())
+    return fetch_page(session, query, page_number(page))
 
 
 def article_choices(session) -> list[tuple[int, str]]:

@@ -23,10 +23,9 @@ from sqlalchemy import (
 
 from crm.auth.models import Role, User
 from crm.catalog.models import Ingredient
+from crm.core.paging import PAGE_SIZE, contains_pattern, page_number
 from crm.leads.models import OPEN_STATUSES, Lead, LeadStatus, RequestedIngredient
 
-PAGE_SIZE = 50
-MAX_PAGE = 1_000_000  # keeps OFFSET inside a 64-bit integer whatever ?page= says
 COUNT_CAP = 1000  # "1,000+" beyond this
 BOARD_CARDS = 50
 BOARD_STATUSES = tuple(s for s in LeadStatus if s is not LeadStatus.SPAM)
@@ -158,10 +157,6 @@ class Staff:
     owners: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_condition(session, q: str):
     """Leads whose reference, company, contact or email contains ``q``, through the index.
 
@@ -170,7 +165,7 @@ def search_condition(session, q: str):
     fall back to a LIKE scan (rare, and short terms match most rows anyway).
     """
     term = q.strip().lower()
-    pattern = f"%{_escape_like(term)}%"
+    pattern = contains_pattern(term)
     if session.get_bind().dialect.name == "sqlite":
         if len(term) < 3:
             return Lead.search_text.like(pattern, escape="\\")
@@ -231,7 +226,7 @@ def list_statuses(filters: LeadFilters) -> tuple[LeadStatus, ...]:
 
 def lead_page(session, *, filters: LeadFilters, page: int = 1) -> LeadPage:
     """One page of the list (two statements: the capped count and the rows)."""
-    number = min(max(page, 1), MAX_PAGE)
+    number = page_number(page)
     conditions = _conditions(session, filters, list_statuses(filters))
     cap = COUNT_CAP
     total = session.scalar(select(_capped_count(conditions, cap)))

@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Row, Text, func, select
+from sqlalchemy import Text, func, select
 
+from crm.core.paging import Page, contains_pattern, fetch_page, page_number
 from crm.notifications.models import EmailStatus, OutboxEmail
 
-PAGE_SIZE = 50
 # Keeps OFFSET inside a 64-bit integer whatever ?page= says.
-MAX_PAGE = 1_000_000
 LIST_ERROR_CHARS = 200
 
 # What a row of the list shows; never the bodies.
@@ -37,28 +36,12 @@ class LogFilters:
         return {name: value for name, value in args.items() if value}
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Row]
-    number: int
-    has_next: bool
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def email_page(session, *, filters: LogFilters, page: int = 1) -> Page:
     """One page of the log, newest first, in one query.
 
     Rows hold only the listed columns (``last_error`` cut short in SQL). One row more than a
     page is fetched to tell whether another page follows, so there is no COUNT.
     """
-    number = min(max(page, 1), MAX_PAGE)
     error = func.substr(OutboxEmail.last_error, 1, LIST_ERROR_CHARS, type_=Text)
     query = select(*LIST_COLUMNS, error.label("last_error"))
     if filters.status is not None:
@@ -66,14 +49,10 @@ def email_page(session, *, filters: LogFilters, page: int = 1) -> Page:
     if filters.template:
         query = query.where(OutboxEmail.template == filters.template)
     if filters.recipient:
-        pattern = f"%{_escape_like(filters.recipient)}%"
+        pattern = contains_pattern(filters.recipient)
         query = query.where(OutboxEmail.recipient.ilike(pattern, escape="\\"))
-    query = (
-        query.order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
-        .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    )
-    rows = session.execute(query).all()
-    return Page(items=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
+    query = query.order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
+    return fetch_page(session, query, page_number(page))
 
 
 def templates_in_use(session) -> list[str]:
