@@ -5,22 +5,15 @@ it accepted into the plain ``QuoteRequest`` the intake operation takes.
 """
 
 import json
-import unicodedata
-from datetime import timedelta
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
-    FieldList,
     FormField,
     HiddenField,
-    IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -28,17 +21,25 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     Email,
     InputRequired,
-    Length,
-    NumberRange,
     Optional,
-    StopValidation,
-    ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.auth.forms import COUNTRY_CHOICES
 from crm.core.forms import Form
-from crm.core.types import utcnow
+from crm.intake.fields import (
+    SOURCE_PAGE_LENGTH,
+    Amount,
+    LineList,
+    MultiCheckboxField,
+    at_most,
+    choices_with_prompt,
+    decimal_field,
+    http_url_or_none,
+    not_in_the_past,
+    single_line,
+    strip_text,
+    whole_number_field,
+)
 from crm.intake.requests import (
     COMPANY_TYPES,
     DOCUMENTS,
@@ -52,100 +53,8 @@ MAX_LINES = 10
 LINE_SLOTS = 3  # line slots shown without JavaScript
 OTHER = "other"
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
-SOURCE_PAGE_LENGTH = 500
 UTM_LENGTH = 200
 NOT_SUBMITTED = {"csrf_token", "ticket", "website"}  # left out of ``submitted``
-
-
-def _at_most(limit: int) -> Length:
-    return Length(max=limit, message=f"Use at most {limit:,} characters.")
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _single_line(limit: int):
-    """A filter for hidden fields nobody types in: drop control characters and cut to size."""
-    def clean(value):
-        if not isinstance(value, str):
-            return value
-        value = "".join(c for c in value if unicodedata.category(c) != "Cc")
-        return value.strip()[:limit]
-    return clean
-
-
-def http_url_or_none(value: str | None) -> str | None:
-    """``value`` when it is a plain http(s) address (cut to 500 characters), else None."""
-    value = (value or "").strip()
-    parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return value[:SOURCE_PAGE_LENGTH]
-
-
-class Amount:
-    """A finite decimal above ``above`` (or from ``at_least``), up to ``at_most``, with at most
-    ``places`` decimals. One message for the range, so the person sees the rule at once."""
-
-    def __init__(self, *, at_most: Decimal, message: str, above=None, at_least=None,
-                 places: int = 3):
-        self.above, self.at_least, self.at_most = above, at_least, at_most
-        self.message, self.places = message, places
-
-    def __call__(self, form, field):
-        value = field.data
-        if value is None:
-            return
-        if not value.is_finite():
-            raise StopValidation("Enter a number, e.g. 500 or 2.5.")
-        if (self.above is not None and value <= self.above) or (
-                self.at_least is not None and value < self.at_least) or value > self.at_most:
-            raise StopValidation(self.message)
-        if value != value.quantize(Decimal(1).scaleb(-self.places)):  # 1.5000 is fine
-            raise StopValidation(f"Use at most {self.places} decimal places.")
-
-
-def _decimal(label: str, *validators, **kwargs) -> DecimalField:
-    return DecimalField(label, validators=[Optional(), *validators], places=None,
-                        invalid_value_message="Enter a number, e.g. 500 or 2.5.", **kwargs)
-
-
-def _whole(label: str, low: int, high: int, **kwargs) -> IntegerField:
-    message = f"Enter a whole number from {low:,} to {high:,}."
-    return IntegerField(label, validators=[Optional(), NumberRange(low, high, message)],
-                        invalid_value_message=message, **kwargs)
-
-
-def _choices(values, prompt: str) -> list[SelectChoice]:
-    return [SelectChoice("", prompt)] + [SelectChoice(v, v[:1].upper() + v[1:]) for v in values]
-
-
-def not_in_the_past(form, field):
-    # A day's grace: "today" in the submitter's time zone may be yesterday in UTC.
-    today = utcnow().date()
-    if field.data and field.data < today - timedelta(days=1):
-        raise ValidationError("Choose a date from today on.")
-    if field.data and field.data > today + timedelta(days=3660):
-        raise ValidationError("Choose a date within the next ten years.")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class LineList(FieldList):
-    """A FieldList that skips odd indices (``lines-²-x``: ``"²".isdigit()`` but ``int("²")``
-    fails) instead of failing on them."""
-
-    def _extract_indices(self, prefix, formdata):
-        offset = len(prefix) + 1
-        for key in formdata:
-            if key.startswith(prefix):
-                index = key[offset:].split(self._field_separator, 1)[0]
-                if index.isascii() and index.isdigit() and len(index) <= 6:
-                    yield int(index)
 
 
 class LineForm(Form):
@@ -155,19 +64,19 @@ class LineForm(Form):
         csrf = False  # the enclosing form carries the token
 
     ingredient = SelectField("Ingredient", choices=[], validators=[Optional()])
-    other = StringField("If other, which ingredient?", filters=[_strip],
-                        validators=[Optional(), _at_most(200)])
-    grade = StringField("Grade", filters=[_strip], validators=[Optional(), _at_most(40)],
+    other = StringField("If other, which ingredient?", filters=[strip_text],
+                        validators=[Optional(), at_most(200)])
+    grade = StringField("Grade", filters=[strip_text], validators=[Optional(), at_most(40)],
                         description="e.g. USP, FCC")
-    form = StringField("Form", filters=[_strip], validators=[Optional(), _at_most(60)],
+    form = StringField("Form", filters=[strip_text], validators=[Optional(), at_most(60)],
                        description="e.g. powder, granular")
-    quantity_kg = _decimal(
+    quantity_kg = decimal_field(
         "Quantity (kg)",
         Amount(above=0, at_most=Decimal(1_000_000),
                message="Enter a quantity above 0 and up to 1,000,000 kg."),
     )
     compute = BooleanField("Compute the kilograms from my product plan")
-    dose_mg = _decimal(
+    dose_mg = decimal_field(
         "Dose of this ingredient per serving (mg)",
         Amount(above=0, at_most=Decimal(100_000),
                message="Enter a dose above 0 and up to 100,000 mg."),
@@ -206,45 +115,47 @@ class QuoteRequestForm(Form):
     """The quote request, in four steps: you, your product, the ingredients, documents."""
 
     # 1 · You
-    company = StringField("Company", filters=[_strip], validators=[
-        InputRequired("Tell us your company's name."), _at_most(200)])
-    name = StringField("Your name", filters=[_strip], validators=[
-        InputRequired("Tell us your name."), _at_most(100)])
-    email = EmailField("Work email", filters=[_strip], validators=[
-        InputRequired("We need your email to reply."), _at_most(254),
+    company = StringField("Company", filters=[strip_text], validators=[
+        InputRequired("Tell us your company's name."), at_most(200)])
+    name = StringField("Your name", filters=[strip_text], validators=[
+        InputRequired("Tell us your name."), at_most(100)])
+    email = EmailField("Work email", filters=[strip_text], validators=[
+        InputRequired("We need your email to reply."), at_most(254),
         Email("Enter a valid email address, e.g. ana@company.com.")])
-    phone = StringField("Phone", filters=[_strip], validators=[Optional(), _at_most(40)])
-    job_title = StringField("Job title", filters=[_strip],
-                            validators=[Optional(), _at_most(100)])
+    phone = StringField("Phone", filters=[strip_text], validators=[Optional(), at_most(40)])
+    job_title = StringField("Job title", filters=[strip_text],
+                            validators=[Optional(), at_most(100)])
     company_type = SelectField("Your company is a", validators=[Optional()],
-                               choices=_choices(COMPANY_TYPES, "Choose one (optional)"))
+                               choices=choices_with_prompt(COMPANY_TYPES, "Choose one (optional)"))
     country = SelectField("Country", validators=[InputRequired("Choose your country.")],
                           choices=[SelectChoice("", "Choose your country"), *COUNTRY_CHOICES])
 
     # 2 · Your product
-    formulation_type = SelectField("Product format", validators=[Optional()],
-                                   choices=_choices(FORMULATION_TYPES, "Choose one (optional)"))
-    dose_mg = _decimal(
+    formulation_type = SelectField(
+        "Product format", validators=[Optional()],
+        choices=choices_with_prompt(FORMULATION_TYPES, "Choose one (optional)"))
+    dose_mg = decimal_field(
         "Dose per serving (mg)",
         Amount(above=0, at_most=Decimal(100_000),
                message="Enter a dose above 0 and up to 100,000 mg."),
         description="e.g. 500 for 500 mg per capsule",
     )
-    servings_per_unit = _whole("Servings per unit", 1, 10_000,
+    servings_per_unit = whole_number_field("Servings per unit", 1, 10_000,
                                description="e.g. 60 capsules per bottle")
-    units = _whole("Units in the production run", 1, 100_000_000,
+    units = whole_number_field("Units in the production run", 1, 100_000_000,
                    description="e.g. 10000 bottles")
-    overage_pct = _decimal(
+    overage_pct = decimal_field(
         "Overage (%)",
         Amount(at_least=0, at_most=Decimal(100), places=2,
                message="Enter a percentage from 0 to 100."),
         default=Decimal(0), description="Extra for losses in production; 0 if none.",
     )
-    target_market = StringField("Target market", filters=[_strip],
-                                validators=[Optional(), _at_most(100)],
+    target_market = StringField("Target market", filters=[strip_text],
+                                validators=[Optional(), at_most(100)],
                                 description="e.g. United States, EU")
-    project_stage = SelectField("Project stage", validators=[Optional()],
-                                choices=_choices(PROJECT_STAGES, "Choose one (optional)"))
+    project_stage = SelectField(
+        "Project stage", validators=[Optional()],
+        choices=choices_with_prompt(PROJECT_STAGES, "Choose one (optional)"))
     target_launch = DateField("Target launch date", validators=[Optional(), not_in_the_past])
 
     # 3 · Ingredients
@@ -254,20 +165,20 @@ class QuoteRequestForm(Form):
     documents = MultiCheckboxField("Documents you need",
                                    choices=[SelectChoice(k, v) for k, v in DOCUMENTS.items()])
     sample_wanted = BooleanField("Send me a sample")
-    message = TextAreaField("Anything else we should know?", filters=[_strip],
-                            validators=[Optional(), _at_most(5000)])
+    message = TextAreaField("Anything else we should know?", filters=[strip_text],
+                            validators=[Optional(), at_most(5000)])
     consent = BooleanField("I agree that you keep these details to answer my request",
                            validators=[InputRequired("Tick this box so that we may reply.")])
 
-    ticket = HiddenField(filters=[_single_line(1000)])
-    source_page = HiddenField(filters=[_single_line(SOURCE_PAGE_LENGTH)])
-    utm_source = HiddenField(filters=[_single_line(UTM_LENGTH)])
-    utm_medium = HiddenField(filters=[_single_line(UTM_LENGTH)])
-    utm_campaign = HiddenField(filters=[_single_line(UTM_LENGTH)])
-    utm_term = HiddenField(filters=[_single_line(UTM_LENGTH)])
-    utm_content = HiddenField(filters=[_single_line(UTM_LENGTH)])
+    ticket = HiddenField(filters=[single_line(1000)])
+    source_page = HiddenField(filters=[single_line(SOURCE_PAGE_LENGTH)])
+    utm_source = HiddenField(filters=[single_line(UTM_LENGTH)])
+    utm_medium = HiddenField(filters=[single_line(UTM_LENGTH)])
+    utm_campaign = HiddenField(filters=[single_line(UTM_LENGTH)])
+    utm_term = HiddenField(filters=[single_line(UTM_LENGTH)])
+    utm_content = HiddenField(filters=[single_line(UTM_LENGTH)])
     # Hidden from people by CSS; bots that fill every field give themselves away.
-    website = StringField("Leave this field empty", filters=[_single_line(1000)])
+    website = StringField("Leave this field empty", filters=[single_line(1000)])
 
     def __init__(self, *args, ingredients=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -289,7 +200,7 @@ class QuoteRequestForm(Form):
         if ingredient and any(i.slug == ingredient for i in self.ingredients):
             self.lines[0].ingredient.data = ingredient
         for name in UTM_FIELDS:
-            self[name].data = _single_line(UTM_LENGTH)(query.get(name) or "")
+            self[name].data = single_line(UTM_LENGTH)(query.get(name) or "")
         self.source_page.data = http_url_or_none(referrer) or ""
 
     def pad_lines(self, slots: int = LINE_SLOTS) -> None:

@@ -1,0 +1,66 @@
+"""Public pages: the ingredient list, each spec sheet and its PDF. Never prices, never the
+reference maximum daily dose: those are for staff."""
+
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from crm.catalog.models import Ingredient
+from crm.catalog.pdf import html_to_pdf
+from crm.core.types import utcnow
+from crm.core.urls import external_url
+from crm.extensions import db, limiter
+
+bp = Blueprint("catalog", __name__)
+# Rendering a PDF costs a few hundred milliseconds of CPU; the page itself is cheap.
+DEFAULT_PDF_RATE_LIMIT = "20 per minute;300 per day"
+
+
+def _pdf_rate_limit() -> str:
+    return current_app.config.get("CRM_PDF_RATE_LIMIT", DEFAULT_PDF_RATE_LIMIT)
+
+
+@bp.app_template_filter("kg")
+def format_kg(value: Decimal | None) -> str:
+    """``Decimal("1000.500")`` → ``"1,000.5 kg"``: no float, no trailing zeros."""
+    if value is None:
+        return ""
+    return f"{Decimal(value).normalize():,f} kg"
+
+
+def _active(slug: str, *, with_specs: bool = False) -> Ingredient:
+    query = select(Ingredient).where(Ingredient.slug == slug, Ingredient.active.is_(True))
+    if with_specs:
+        query = query.options(selectinload(Ingredient.specs))
+    return db.session.scalar(query) or abort(404)
+
+
+@bp.get("/ingredients")
+def index():
+    ingredients = db.session.scalars(
+        select(Ingredient).where(Ingredient.active.is_(True)).order_by(Ingredient.name)
+    ).all()
+    return render_template("catalog/index.html", ingredients=ingredients)
+
+
+@bp.get("/ingredients/<slug>")
+def show(slug: str):
+    ingredient = _active(slug, with_specs=True)
+    return render_template("catalog/show.html", ingredient=ingredient)
+
+
+@bp.get("/ingredients/<slug>.pdf")
+@limiter.limit(_pdf_rate_limit)
+def pdf(slug: str):
+    ingredient = _active(slug, with_specs=True)
+    html = render_template(
+        "catalog/spec_sheet_pdf.html", ingredient=ingredient,
+        page_url=external_url(url_for(".show", slug=ingredient.slug)),
+        quote_url=external_url(url_for("intake.contact", ingredient=ingredient.slug)),
+        generated_on=utcnow(),
+    )
+    return Response(html_to_pdf(html), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{ingredient.slug}-spec-sheet.pdf"',
+    })

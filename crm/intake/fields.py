@@ -1,0 +1,117 @@
+"""Field types and validators of the quote-request form."""
+
+import unicodedata
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from wtforms import (
+    DecimalField,
+    FieldList,
+    IntegerField,
+    SelectMultipleField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from crm.core.types import utcnow
+
+SOURCE_PAGE_LENGTH = 500
+
+
+def at_most(limit: int) -> Length:
+    return Length(max=limit, message=f"Use at most {limit:,} characters.")
+
+
+def strip_text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def single_line(limit: int):
+    """A filter for hidden fields nobody types in: drop control characters and cut to size."""
+    def clean(value):
+        if not isinstance(value, str):
+            return value
+        value = "".join(c for c in value if unicodedata.category(c) != "Cc")
+        return value.strip()[:limit]
+    return clean
+
+
+def http_url_or_none(value: str | None) -> str | None:
+    """``value`` when it is a plain http(s) address (cut to 500 characters), else None."""
+    value = (value or "").strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return value[:SOURCE_PAGE_LENGTH]
+
+
+class Amount:
+    """A finite decimal above ``above`` (or from ``at_least``), up to ``at_most``, with at most
+    ``places`` decimals. One message for the range, so the person sees the rule at once."""
+
+    def __init__(self, *, at_most: Decimal, message: str, above=None, at_least=None,
+                 places: int = 3):
+        self.above, self.at_least, self.at_most = above, at_least, at_most
+        self.message, self.places = message, places
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if not value.is_finite():
+            raise StopValidation("Enter a number, e.g. 500 or 2.5.")
+        if (self.above is not None and value <= self.above) or (
+                self.at_least is not None and value < self.at_least) or value > self.at_most:
+            raise StopValidation(self.message)
+        if value != value.quantize(Decimal(1).scaleb(-self.places)):  # 1.5000 is fine
+            raise StopValidation(f"Use at most {self.places} decimal places.")
+
+
+def decimal_field(label: str, *validators, **kwargs) -> DecimalField:
+    return DecimalField(label, validators=[Optional(), *validators], places=None,
+                        invalid_value_message="Enter a number, e.g. 500 or 2.5.", **kwargs)
+
+
+def whole_number_field(label: str, low: int, high: int, **kwargs) -> IntegerField:
+    message = f"Enter a whole number from {low:,} to {high:,}."
+    return IntegerField(label, validators=[Optional(), NumberRange(low, high, message)],
+                        invalid_value_message=message, **kwargs)
+
+
+def choices_with_prompt(values, prompt: str) -> list[SelectChoice]:
+    return [SelectChoice("", prompt)] + [SelectChoice(v, v[:1].upper() + v[1:]) for v in values]
+
+
+def not_in_the_past(form, field):
+    # A day's grace: "today" in the submitter's time zone may be yesterday in UTC.
+    today = utcnow().date()
+    if field.data and field.data < today - timedelta(days=1):
+        raise ValidationError("Choose a date from today on.")
+    if field.data and field.data > today + timedelta(days=3660):
+        raise ValidationError("Choose a date within the next ten years.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LineList(FieldList):
+    """A FieldList that skips odd indices (``lines-²-x``: ``"²".isdigit()`` but ``int("²")``
+    fails) instead of failing on them."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= 6:
+                    yield int(index)
