@@ -107,6 +107,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "CRM_LOGIN_LIMIT_PER_ACCOUNT": env.get("CRM_LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes"),
         "CRM_COMMENT_RATE_LIMIT": env.get("CRM_COMMENT_RATE_LIMIT", "5 per minute;50 per day"),
         "CRM_MIN_FILL_SECONDS": float(env.get("CRM_MIN_FILL_SECONDS") or 3),
+        "CRM_PDF_RATE_LIMIT": env.get("CRM_PDF_RATE_LIMIT", "20 per minute;300 per day"),
         "CRM_INQUIRY_RATE_LIMIT": env.get("CRM_INQUIRY_RATE_LIMIT", "5 per minute;30 per day"),
         "CRM_FIRST_RESPONSE_HOURS": _int(env, "CRM_FIRST_RESPONSE_HOURS", 24),
         "CRM_RESET_LIMIT_PER_IP": env.get("CRM_RESET_LIMIT_PER_IP", "10 per hour"),
