@@ -87,6 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from crm.articles.views import bp as articles_bp
     from crm.auth.admin_views import bp as accounts_bp
     from crm.auth.views import bp as auth_bp
+    from crm.catalog.admin_views import bp as catalog_admin_bp
+    from crm.catalog.views import bp as catalog_bp
     from crm.core.views import bp as core_bp
     from crm.dashboard.views import bp as dashboard_bp
     from crm.intake.views import bp as intake_bp
@@ -94,10 +96,13 @@ def _register_blueprints(app: Flask) -> None:
     from crm.leads.blueprint import bp as leads_bp
     from crm.notifications.log_views import bp as email_log_bp
     from crm.notifications.views import bp as email_bp
+    from crm.quotes.public_views import bp as quote_public_bp
+    from crm.quotes.views import bp as quotes_bp
 
     blueprints = (
         core_bp, articles_bp, auth_bp, accounts_bp, dashboard_bp, email_bp, email_log_bp,
-        article_admin_bp, moderation_bp, intake_bp, leads_bp,
+        article_admin_bp, moderation_bp, intake_bp, leads_bp, catalog_bp, catalog_admin_bp,
+        quotes_bp, quote_public_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

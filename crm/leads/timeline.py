@@ -1,8 +1,8 @@
 """The read side of the lead page: the lead, its merged timeline and its requested lines.
 
 Everything is loaded with a fixed number of queries (the lead with its people; activities
-with their actors; inquiries with their lines and ingredients; the lead's emails), so the
-page costs the same for one inquiry as for fifty.
+with their actors; inquiries with their lines and ingredients; the lead's emails; its
+quotes), so the page costs the same for one inquiry as for fifty.
 """
 
 from dataclasses import dataclass, field
@@ -59,6 +59,7 @@ class LeadPage:
     timeline: list[TimelineEntry]
     inquiries: list[Inquiry]  # newest first, with their lines
     merged_into: Lead | None = None
+    quotes: list = field(default_factory=list)  # newest first (Quote: a higher feature)
     lines: list[RequestedIngredient] = field(init=False)
 
     def __post_init__(self):
@@ -98,7 +99,8 @@ def lead_page(session, lead: Lead) -> LeadPage:
     ).all()
     merged_into = (session.get(Lead, lead.merged_into_id) if lead.merged_into_id else None)
     return LeadPage(lead=lead, timeline=build_timeline(activities, inquiries, emails),
-                    inquiries=list(inquiries), merged_into=merged_into)
+                    inquiries=list(inquiries), merged_into=merged_into,
+                    quotes=list(lead.quotes))  # one query, through the relationship
 
 
 def _lead_and_merged_ids(lead_id: int):

@@ -5,11 +5,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select, update
 
-from crm.catalog.formulation import round_to_packs, tier_price
+from crm.catalog.formulation import CENT, KG, money, round_to_packs, tier_price
 from crm.catalog.models import Ingredient
 from crm.core.database import insert_or_get
 from crm.core.types import utcnow
@@ -71,7 +71,9 @@ def next_number(session, year: int) -> str:
 def _priced_line(session, ingredient: Ingredient | None, item: LineInput, currency: str,
                  position: int) -> tuple[QuoteLine, list[str]]:
     warnings = []
-    quantity = Decimal(item.quantity_kg)
+    # Round what is stored first, then compute from the stored values, so the quote adds up.
+    quantity = Decimal(item.quantity_kg).quantize(KG, rounding=ROUND_HALF_UP)
+    discount = Decimal(item.discount_pct or 0).quantize(CENT, rounding=ROUND_HALF_UP)
     packs = pack_size = list_price = None
     if ingredient is not None:
         packed = round_to_packs(quantity, ingredient.pack_size_kg)
@@ -85,21 +87,19 @@ def _priced_line(session, ingredient: Ingredient | None, item: LineInput, curren
             warnings.append(f"{item.description}: no {currency} price tier for grade "
                             f"{item.grade or '(none)'}; enter a price")
     price = item.price_per_kg if item.price_per_kg is not None else list_price
-    if price is None:
-        price = Decimal(0)
+    price = money(price if price is not None else Decimal(0))
     if list_price is not None and price != list_price and not item.override_reason.strip():
         raise QuoteError(f"{item.description}: say why the price differs from the tier price "
                          f"of {list_price} {currency}/kg.")
-    if not (0 <= Decimal(item.discount_pct or 0) < 100):
+    if not (0 <= discount < 100):
         raise QuoteError(f"{item.description}: a discount is between 0 and 100 %.")
     line = QuoteLine(
         position=position, ingredient_id=getattr(ingredient, "id", None),
         requested_ingredient_id=item.requested_ingredient_id, description=item.description,
         grade=item.grade, quantity_kg=quantity, pack_size_kg=pack_size, packs=packs,
-        list_price_per_kg=list_price, price_per_kg=Decimal(price).quantize(Decimal("0.01")),
+        list_price_per_kg=list_price, price_per_kg=price,
         override_reason=item.override_reason.strip() or None,
-        discount_pct=Decimal(item.discount_pct or 0), line_total=line_total(
-            quantity, price, item.discount_pct),
+        discount_pct=discount, line_total=line_total(quantity, price, discount),
     )
     return line, warnings
 
@@ -110,8 +110,8 @@ def _set_lines(session, quote: Quote, items: list[LineInput]) -> list[str]:
     ids = {item.ingredient_id for item in items if item.ingredient_id}
     catalog = {i.id: i for i in session.scalars(select(Ingredient).where(Ingredient.id.in_(ids)))}
     plans = {r.id: r for r in session.scalars(select(RequestedIngredient).where(
-        RequestedIngredient.id.in_({i.requested_ingredient_id for i in items}
-                                   - {None})))}
+        RequestedIngredient.lead_id == quote.lead_id,  # only this lead's own lines
+        RequestedIngredient.id.in_({i.requested_ingredient_id for i in items} - {None})))}
     warnings, lines = [], []
     for position, item in enumerate(items):
         if Decimal(item.quantity_kg) <= 0:
@@ -119,7 +119,8 @@ def _set_lines(session, quote: Quote, items: list[LineInput]) -> list[str]:
         line, line_warnings = _priced_line(session, catalog.get(item.ingredient_id), item,
                                            quote.currency, position)
         plan = plans.get(item.requested_ingredient_id)
-        if plan is not None:
+        line.requested_ingredient_id = plan.id if plan is not None else None
+        if plan is not None and plan.quantity_kg_given is None:  # computed from the plan
             line.dose_mg, line.servings_per_unit = plan.dose_mg, plan.servings_per_unit
         lines.append(line)
         warnings += line_warnings
@@ -171,6 +172,11 @@ def send_quote(session, *, quote: Quote, actor) -> str:
     supersedes the earlier ones. Returns the customer's token (for the email only)."""
     if quote.status is not Q.DRAFT:
         raise QuoteError(f"A {quote.status.value} quote cannot be sent again.")
+    if quote.valid_until < utcnow().date():
+        raise QuoteError("The validity date has passed; set a new one before sending.")
+    unpriced = [line.description for line in quote.lines if line.price_per_kg <= 0]
+    if unpriced:
+        raise QuoteError("Price every line before sending: " + ", ".join(unpriced) + ".")
     token, quote.token_hash = new_token()  # a fresh link: no draft link ever worked
     quote.status, quote.sent_at = Q.SENT, utcnow()
     for older in session.scalars(select(Quote).where(
@@ -203,9 +209,15 @@ def mark_viewed(session, *, quote: Quote) -> None:
                         body=f"Quote {quote.label} viewed by the customer", quote_id=quote.id)
 
 
+def _expire(session, quote: Quote) -> None:
+    quote.status = Q.EXPIRED
+    record_activity(session, lead=quote.lead, kind=ActivityKind.QUOTE,
+                    body=f"Quote {quote.label} expired", quote_id=quote.id)
+
+
 def _refuse_if_closed(session, quote: Quote, today: date) -> None:
     if quote.status in OPEN_FOR_ANSWER and quote.valid_until < today:
-        quote.status = Q.EXPIRED
+        _expire(session, quote)
         session.flush()
     if quote.status is Q.EXPIRED:
         raise QuoteError("This quote has expired. Ask us for a new one.")
@@ -290,7 +302,5 @@ def expire_quotes(session, today: date | None = None) -> int:
     expired = session.scalars(select(Quote).where(Quote.status.in_(OPEN_FOR_ANSWER),
                                                   Quote.valid_until < today)).all()
     for quote in expired:
-        quote.status = Q.EXPIRED
-        record_activity(session, lead=quote.lead, kind=ActivityKind.QUOTE,
-                        body=f"Quote {quote.label} expired", quote_id=quote.id)
+        _expire(session, quote)
     return len(expired)

@@ -1,9 +1,12 @@
 """Every staff route against every role: anonymous users go to login, wrong roles get 403."""
 
 import pytest
+from sqlalchemy import select
 
+from crm.catalog.models import Ingredient
 from crm.extensions import db
 from crm.notifications import notify
+from crm.quotes.operations import draft_from_lead
 from tests.factories import make_comment, make_user, seed_catalog, submit
 
 # Which roles may open each part of the staff area; the longest matching prefix wins.
@@ -11,14 +14,17 @@ ACCESS = {
     "/dashboard/users": {"admin"},
     "/dashboard/emails": {"admin"},
     "/dashboard/articles": {"admin"},
+    "/dashboard/catalog": {"admin"},
     "/dashboard/moderation/settings": {"admin"},
     "/dashboard/moderation": {"admin", "moderator"},
     "/dashboard/leads": {"admin", "sales"},
+    "/dashboard/quotes": {"admin", "sales"},
     "/dashboard": {"admin", "sales", "moderator"},
     "/account": {"admin", "sales", "moderator"},
 }
 ROLES = ("admin", "sales", "moderator")
-STAFF_BLUEPRINTS = {"dashboard", "accounts", "email_log", "article_admin", "moderation", "leads"}
+STAFF_BLUEPRINTS = {"dashboard", "accounts", "email_log", "article_admin", "moderation", "leads",
+                    "catalog_admin", "quotes"}
 
 
 def _expected_roles(path):
@@ -71,9 +77,12 @@ def test_each_role_reaches_exactly_its_pages(app, client, role):
     db.session.commit()
     comment = make_comment()
     seed_catalog()
-    lead_id = submit().lead_id
+    lead = submit().lead
+    quote, _ = draft_from_lead(db.session, lead=lead, actor=None)
+    db.session.commit()
     object_ids = {"user_id": target.id, "email_id": email.id, "article_id": comment.article_id,
-                  "comment_id": comment.id, "lead_id": lead_id}
+                  "comment_id": comment.id, "lead_id": lead.id, "quote_id": quote.id,
+                  "ingredient_id": db.session.scalar(select(Ingredient.id).limit(1))}
     user = make_user(role=role)
     client.post("/login", data={"email": user.email, "password": "correct horse battery"})
     for path in _staff_get_paths(app, object_ids):

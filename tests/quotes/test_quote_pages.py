@@ -1,0 +1,414 @@
+"""The quote pages over HTTP: the staff builder, the lead page's quotes card, and the
+customer's page with its answer and PDF."""
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+
+from crm.core.types import utcnow
+from crm.extensions import db
+from crm.leads import operations as lead_operations
+from crm.leads.models import Activity, ActivityKind, LeadStatus
+from crm.notifications.models import OutboxEmail
+from crm.quotes import operations
+from crm.quotes.models import Quote, QuoteStatus
+from tests.factories import make_user, quote_request, seed_catalog, submit
+
+Q = QuoteStatus
+COMPETITOR = "Matching a competitor offer"
+
+
+@pytest.fixture
+def catalog(app):
+    seed_catalog()
+
+
+@pytest.fixture
+def owner(catalog):
+    return make_user(role="sales")
+
+
+@pytest.fixture
+def lead(owner):
+    """Ana's 500 mg × 60 × 10,000 × 5 % L-serine (USP) request, assigned to ``owner``."""
+    lead = submit().lead
+    assert lead.owner_id == owner.id
+    return lead
+
+
+def builder(quote):
+    return f"/dashboard/quotes/{quote.id}"
+
+
+def draft_through_the_page(client, lead) -> Quote:
+    response = client.post(f"/dashboard/quotes/from-lead/{lead.id}")
+    assert response.status_code == 303
+    quote_id = int(re.fullmatch(r"/dashboard/quotes/(\d+)", response.headers["Location"])[1])
+    return db.session.get(Quote, quote_id)
+
+
+def form_of(quote, **changes) -> dict:
+    """The builder's form as posted: the quote's terms and lines, with ``changes``."""
+    data = {"currency": quote.currency, "incoterm": "FOB", "incoterm_place": "Rotterdam",
+            "payment_terms": "30 days net", "valid_until": quote.valid_until.isoformat(),
+            "notes": "Samples ship within a week."}
+    for n, line in enumerate(quote.lines):
+        prefix = f"lines-{n}-"
+        data.update({
+            prefix + "description": line.description, prefix + "grade": line.grade or "",
+            prefix + "quantity_kg": str(line.quantity_kg), prefix + "price_per_kg": "",
+            prefix + "override_reason": line.override_reason or "",
+            prefix + "discount_pct": str(line.discount_pct),
+            prefix + "ingredient_id": str(line.ingredient_id or ""),
+            prefix + "requested_ingredient_id": str(line.requested_ingredient_id or ""),
+        })
+    data.update(changes)
+    return data
+
+
+def sent_quote(lead, owner, **line_changes) -> tuple[Quote, str]:
+    """A sent quote (optionally with its one line changed) and the path of the emailed link."""
+    quote, _ = operations.draft_from_lead(db.session, lead=lead, actor=owner)
+    if line_changes:
+        line = quote.lines[0]
+        values = {"description": line.description, "grade": line.grade,
+                  "quantity_kg": line.quantity_kg, "ingredient_id": line.ingredient_id,
+                  "requested_ingredient_id": line.requested_ingredient_id, **line_changes}
+        operations.update_draft(
+            db.session, quote=quote, lines=[operations.LineInput(**values)], currency="USD",
+            incoterm="FOB", incoterm_place="Rotterdam", payment_terms="30 days net",
+            valid_until=quote.valid_until, notes="")
+    operations.send_quote(db.session, quote=quote, actor=owner)
+    db.session.commit()
+    return quote, emailed_link(quote)
+
+
+def emailed_link(quote) -> str:
+    email = db.session.scalar(select(OutboxEmail).where(
+        OutboxEmail.template == "quote_sent", OutboxEmail.related_id == quote.id))
+    return re.search(r"https://crm\.example\.test(/q/[A-Za-z0-9_-]+)", email.body_text)[1]
+
+
+def activities(lead, text) -> int:
+    return db.session.scalar(select(func.count(Activity.id)).where(
+        Activity.lead_id == lead.id, Activity.kind == ActivityKind.QUOTE,
+        Activity.body.contains(text)))
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+# --- the staff builder -------------------------------------------------------------------------
+
+def test_draft_edit_and_send_through_the_builder(client, auth, lead, owner):
+    auth.login(owner)
+    page = client.get(f"/dashboard/leads/{lead.id}").get_data(as_text=True)
+    assert "No quotes yet." in page and "Draft a quote from the inquiry" in page
+
+    response = client.post(f"/dashboard/quotes/from-lead/{lead.id}", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    quote = db.session.scalar(select(Quote))
+    assert f"{quote.label} is drafted from the inquiry" in page
+    assert "L-Serine" in page and "13 × 25 kg" in page and "12,675.00" in page
+    assert 'name="lines-0-quantity_kg"' in page and 'value="325"' in page
+    assert "Send to customer" in page and "Revise" not in page
+
+    # A price that is not the tier's needs a reason: refused, and nothing is saved.
+    response = client.post(builder(quote), data=form_of(quote, **{
+        "lines-0-price_per_kg": "36.00", "incoterm": "CIF"}))
+    assert response.status_code == 400
+    assert "say why the price differs from the tier price" in response.get_data(as_text=True)
+    db.session.refresh(quote)
+    assert quote.incoterm == "EXW" and quote.lines[0].price_per_kg == 39
+
+    response = client.post(builder(quote), data=form_of(quote, **{
+        "lines-0-price_per_kg": "36.00", "lines-0-override_reason": COMPETITOR,
+        "lines-1-description": "Rosehip extract", "lines-1-quantity_kg": "3",
+        "lines-1-price_per_kg": "12.50", "lines-1-discount_pct": "10"}))
+    assert response.status_code == 303
+    db.session.refresh(quote)
+    assert [line.description for line in quote.lines] == ["L-Serine", "Rosehip extract"]
+    assert (quote.incoterm, quote.incoterm_place) == ("FOB", "Rotterdam")
+    assert quote.lines[0].override_reason == COMPETITOR
+    assert str(quote.total) == "11733.75"  # 325 × 36.00 + 3 × 12.50 × 90 %
+    page = client.get(builder(quote)).get_data(as_text=True)
+    assert "11,733.75 USD" in page and COMPETITOR in page
+
+    # The spare row stays out; a ticked line goes.
+    response = client.post(builder(quote), data=form_of(quote, **{"lines-1-remove": "y"}))
+    assert response.status_code == 303
+    db.session.refresh(quote)
+    assert [line.description for line in quote.lines] == ["L-Serine"]
+
+    response = client.post(f"{builder(quote)}/send", follow_redirects=True)
+    assert f"Sent to {lead.contact_email}." in response.get_data(as_text=True)
+    db.session.refresh(quote)
+    assert quote.status is Q.SENT and lead.status is LeadStatus.QUOTED
+    page = client.get(builder(quote)).get_data(as_text=True)
+    assert "Edit the draft" not in page and "Send to customer" not in page
+    assert "Revise" in page and COMPETITOR in page  # the staff-only pricing panel
+
+
+def test_the_builder_shows_form_errors_and_never_takes_a_typed_total(client, auth, lead, owner):
+    auth.login(owner)
+    quote = draft_through_the_page(client, lead)
+    response = client.post(builder(quote), data=form_of(quote, **{
+        "lines-0-quantity_kg": "lots", "lines-0-total": "1.00", "payment_terms": "",
+        "currency": "BTC"}))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Not a valid decimal value." in page and "Say how the customer pays." in page
+    assert "Not a valid choice." in page
+    response = client.post(builder(quote), data=form_of(quote, **{
+        "lines-0-description": "", "lines-0-quantity_kg": ""}))
+    assert "A quote needs at least one line." in response.get_data(as_text=True)
+    db.session.refresh(quote)
+    assert str(quote.total) == "12675.00"
+
+
+def test_staff_actions_the_state_refuses_are_flashed(client, auth, lead, owner):
+    auth.login(owner)
+    quote, _ = sent_quote(lead, owner)
+    page = client.post(f"{builder(quote)}/send", follow_redirects=True).get_data(as_text=True)
+    assert "A sent quote cannot be sent again." in page
+    response = client.post(builder(quote), data=form_of(quote))
+    assert response.status_code == 400
+    assert "Only a draft can be edited" in response.get_data(as_text=True)
+    assert client.get("/dashboard/quotes/999999").status_code == 404
+    assert client.post("/dashboard/quotes/from-lead/999999").status_code == 404
+
+
+def test_revising_from_the_builder(client, auth, lead, owner):
+    auth.login(owner)
+    first, _ = sent_quote(lead, owner)
+    response = client.post(f"{builder(first)}/revise")
+    assert response.status_code == 303
+    second = db.session.scalar(select(Quote).where(Quote.revision == 2))
+    assert response.headers["Location"] == builder(second)
+    page = client.get(builder(second)).get_data(as_text=True)
+    assert f"{first.number} rev. 2" in page and "Edit the draft" in page
+    page = client.get(builder(first)).get_data(as_text=True)
+    assert "The latest revision is" in page and "Revise" not in page
+    client.post(f"{builder(second)}/send")
+    page = client.get(builder(first)).get_data(as_text=True)
+    assert "This quote was superseded." in page and builder(second) in page
+
+
+def test_a_read_only_quote_shows_what_happened(client, auth, lead, owner):
+    quote, link = sent_quote(lead, owner)
+    client.get(link)
+    client.post(f"{link}/accept", data={"name": "Ana Formulator", "agree": "y"},
+                environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    auth.login(owner)
+    page = client.get(builder(quote)).get_data(as_text=True)
+    assert "Accepted by" in page and "Ana Formulator" in page and "203.0.113.7" in page
+    assert "Viewed" in page and "Not yet" not in page
+
+
+def test_the_lead_page_lists_its_quotes_newest_first(client, auth, lead, owner):
+    first, _ = sent_quote(lead, owner)
+    second, _ = operations.draft_from_lead(db.session, lead=lead, actor=owner)
+    db.session.commit()
+    auth.login(owner)
+    page = client.get(f"/dashboard/leads/{lead.id}").get_data(as_text=True)
+    card = page[page.index('id="quotes-heading"'):]
+    assert card.index(second.label) < card.index(first.label)
+    assert builder(first) in card and builder(second) in card
+    assert "Sent</span>" in card and "Draft</span>" in card
+    assert "12,675.00 USD" in card and "valid until" in card
+    assert "No quotes yet." not in card
+    assert f"Quote {first.label} sent" in page  # the timeline
+
+
+# --- the customer's page -----------------------------------------------------------------------
+
+def test_the_customer_page_shows_the_quote_and_no_staff_data(client, lead, owner):
+    lead_operations.add_note(db.session, lead=lead, body="Internal: they pay late", actor=owner)
+    db.session.commit()
+    quote, link = sent_quote(lead, owner, price_per_kg=36, override_reason=COMPETITOR)
+    response = client.get(link)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    page = response.get_data(as_text=True)
+    for shown in (quote.label, "Northfield Ingredients", "Acme Nutrition", "Ana Formulator",
+                  "L-Serine", "USP", "325 kg", "13 × 25 kg", "36.00", "11,700.00 USD",
+                  "0.0180", "per 500 mg serving", "FOB Rotterdam", "30 days net",
+                  "I accept this quote and its terms", "Request a quote"):
+        assert shown in page, shown
+    for hidden in (COMPETITOR, "39.00", owner.email, owner.name, "score", "Score",
+                   "Internal: they pay late", "198.51.100.1", "Sign out", "Dashboard"):
+        assert hidden not in page, hidden
+
+
+def test_unknown_and_tampered_links_reveal_nothing(client, lead, owner):
+    quote, link = sent_quote(lead, owner)
+    token = link.removeprefix("/q/")
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    unknown = client.get("/q/" + "x" * 43)
+    assert unknown.status_code == 404
+    for path in (f"/q/{tampered}", f"/q/{tampered}.pdf", f"/q/{token.upper()}",
+                 f"/q/{token}x", "/q/" + "a" * 500):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.data == unknown.data, path
+        assert quote.number.encode() not in response.data
+    for action in ("accept", "decline"):
+        assert client.post(f"/q/{tampered}/{action}", data={
+            "name": "Eve", "agree": "y"}).status_code == 404
+    assert db.session.get(Quote, quote.id).status is Q.SENT
+
+
+def test_a_draft_cannot_be_opened_by_its_token(client, lead, owner):
+    quote, _ = operations.draft_from_lead(db.session, lead=lead, actor=owner)
+    token, quote.token_hash = operations.new_token()  # as if someone knew it
+    db.session.commit()
+    assert client.get(f"/q/{token}").status_code == 404
+    assert client.get(f"/q/{token}.pdf").status_code == 404
+    assert client.post(f"/q/{token}/accept", data={"name": "Ana", "agree": "y"}) \
+        .status_code == 404
+
+
+def test_the_first_view_is_recorded_once(client, lead, owner):
+    quote, link = sent_quote(lead, owner)
+    client.get(link)
+    db.session.refresh(quote)
+    assert quote.status is Q.VIEWED
+    viewed_at = quote.viewed_at
+    client.get(link)
+    client.get(link + ".pdf")
+    db.session.refresh(quote)
+    assert activities(lead, "viewed by the customer") == 1 and quote.viewed_at == viewed_at
+
+
+def test_accepting_wins_the_lead_and_a_second_click_is_harmless(client, lead, owner):
+    quote, link = sent_quote(lead, owner)
+    response = client.post(f"{link}/accept", data={"name": "Ana Formulator"})
+    assert response.status_code == 400
+    assert "Tick the box to accept the quote." in response.get_data(as_text=True)
+    assert db.session.get(Quote, quote.id).status is Q.SENT
+
+    for _ in range(2):
+        response = client.post(f"{link}/accept", data={"name": "Ana Formulator", "agree": "y"})
+        assert response.status_code == 303 and response.headers["Location"] == link
+    db.session.refresh(quote)
+    assert quote.status is Q.ACCEPTED and quote.accepted_by_name == "Ana Formulator"
+    assert quote.accepted_ip == "127.0.0.1"
+    assert lead.status is LeadStatus.WON
+    assert activities(lead, "accepted by") == 1
+    assert db.session.scalar(select(func.count(OutboxEmail.id)).where(
+        OutboxEmail.template == "quote_accepted")) == 1
+    page = client.get(link).get_data(as_text=True)
+    date = quote.accepted_at.strftime("%-d %B %Y")
+    assert f"Accepted by Ana Formulator on {date}" in page
+    assert f"{link}/accept" not in page and "127.0.0.1" not in page
+
+
+def test_declining_keeps_the_lead_open(client, lead, owner):
+    quote, link = sent_quote(lead, owner)
+    response = client.post(f"{link}/decline", data={"reason": "Over our budget"},
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Declined" in page and f"{link}/accept" not in page
+    assert "Over our budget" not in page  # the reason goes to sales, not back on the page
+    db.session.refresh(quote)
+    assert quote.status is Q.DECLINED and quote.decline_reason == "Over our budget"
+    assert lead.status is LeadStatus.QUOTED
+    response = client.post(f"{link}/accept", data={"name": "Ana Formulator", "agree": "y"})
+    assert response.status_code == 400
+    assert "can no longer be answered" in response.get_data(as_text=True)
+
+
+def test_an_expired_quote_says_so_and_cannot_be_accepted(client, lead, owner):
+    quote, link = sent_quote(lead, owner)
+    quote.valid_until = utcnow().date() - timedelta(days=1)
+    db.session.commit()
+    page = client.get(link).get_data(as_text=True)
+    assert "This quote has expired — " in page and "ask us for a new one" in page
+    assert f"{link}/accept" not in page and f"{link}/decline" not in page
+    response = client.post(f"{link}/accept", data={"name": "Ana Formulator", "agree": "y"})
+    assert response.status_code == 400
+    assert "This quote has expired." in response.get_data(as_text=True)
+    db.session.refresh(quote)
+    assert quote.status is Q.EXPIRED and lead.status is LeadStatus.QUOTED
+
+
+def test_a_superseded_quote_points_to_the_newer_email(client, lead, owner):
+    first, old_link = sent_quote(lead, owner)
+    second = operations.revise_quote(db.session, quote=first, actor=owner)
+    db.session.commit()
+    page = client.get(old_link).get_data(as_text=True)
+    assert f"{old_link}/accept" in page  # still answerable while the revision is a draft
+
+    operations.send_quote(db.session, quote=second, actor=owner)
+    db.session.commit()
+    new_link = emailed_link(second)
+    page = client.get(old_link).get_data(as_text=True)
+    assert "This quote was replaced by a newer version." in page
+    assert f"We emailed you quote {second.label}" in page
+    assert new_link not in page and f"{old_link}/accept" not in page
+    response = client.post(f"{old_link}/accept", data={"name": "Ana Formulator", "agree": "y"})
+    assert response.status_code == 400
+    assert "replaced by a newer version" in response.get_data(as_text=True)
+    assert client.get(new_link).status_code == 200
+    assert db.session.get(Quote, first.id).status is Q.SUPERSEDED
+
+
+def test_the_pdf_names_the_quote_and_its_lines(client, auth, lead, owner):
+    quote, link = sent_quote(lead, owner)
+    response = client.get(link + ".pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF-")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert f'filename="{quote.number}.pdf"' in response.headers["Content-Disposition"]
+    text = pdf_text(response.data)
+    assert quote.number in text and "L-Serine" in text and "12,675.00" in text
+
+    draft, _ = operations.draft_from_lead(db.session, lead=lead, actor=owner)
+    db.session.commit()
+    auth.login(owner)
+    response = client.get(f"{builder(draft)}.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    text = pdf_text(response.data)
+    assert draft.number in text and "DRAFT" in text.upper()
+
+
+# --- access and CSRF ---------------------------------------------------------------------------
+
+def test_moderators_are_refused_and_anonymous_users_sent_to_login(client, auth, lead, owner):
+    quote, _ = operations.draft_from_lead(db.session, lead=lead, actor=owner)
+    db.session.commit()
+    gets = [builder(quote), f"{builder(quote)}.pdf", f"/dashboard/leads/{lead.id}"]
+    posts = [f"/dashboard/quotes/from-lead/{lead.id}", builder(quote),
+             f"{builder(quote)}/send", f"{builder(quote)}/revise"]
+    for path in gets:
+        assert client.get(path).headers["Location"].startswith("/login"), path
+    auth.login("moderator")
+    for path in gets:
+        assert client.get(path).status_code == 403, path
+    for path in posts:
+        assert client.post(path).status_code == 403, path
+    assert db.session.scalar(select(func.count(Quote.id))) == 1
+    assert db.session.get(Quote, quote.id).status is Q.DRAFT
+
+
+def test_accepting_needs_the_forms_csrf_token(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    seed_catalog()
+    owner = make_user(role="sales")
+    quote, link = sent_quote(submit(quote_request()).lead, owner)
+    answer = {"name": "Ana Formulator", "agree": "y"}
+    response = client.post(f"{link}/accept", data=answer)
+    assert response.status_code == 400
+    assert db.session.get(Quote, quote.id).status is Q.SENT
+    page = client.get(link).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
+    response = client.post(f"{link}/accept", data={**answer, "csrf_token": token})
+    assert response.status_code == 303
+    assert db.session.get(Quote, quote.id).status is Q.ACCEPTED
