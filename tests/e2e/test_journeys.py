@@ -121,3 +121,83 @@ def test_moderator_approves_and_the_public_sees_it_without_the_email(site, page,
     assert "quinn.secret" not in anonymous.content()
     shot(anonymous, "article-approved")
     anonymous.context.close()
+
+
+def _new_lead(site, company):
+    """A lead made by the real intake pipeline, as if the form had been sent."""
+    with site.app.app_context():
+        from tests.factories import quote_request, submit
+
+        inquiry = submit(quote_request(company=company, email=f"buyer@{company.lower()}.example"))
+        return inquiry.lead_id, inquiry.reference
+
+
+def test_salesperson_works_the_lead_and_sends_a_quote(site, page, shot):
+    lead_id, reference = _new_lead(site, "Journeyco")
+    sign_in(page, site, "sales")
+    page.click("nav >> text=Leads")
+    page.fill("#q", "journeyco")
+    page.keyboard.press("Enter")
+    shot(page, "lead-list")
+    assert_every_control_labelled(page)
+    page.click(f"text={reference}")
+    expect(page).to_have_url(re.compile(rf"/dashboard/leads/{lead_id}$"))
+    expect(page.locator("body")).to_contain_text("13 × 25 kg")
+    shot(page, "lead")
+    assert_every_control_labelled(page)
+
+    page.fill("#note-body", "Called Ana: capsules for the US market.")
+    page.click("button:has-text('Add the note')")
+    expect(page.locator(".timeline")).to_contain_text("Called Ana")
+    page.click("button[name=status][value=contacted]")
+    page.click("button[name=status][value=qualified]")
+    expect(page.locator("body")).to_contain_text("Qualified")
+
+    page.click("button:has-text('Draft a quote from the inquiry')")
+    expect(page).to_have_url(re.compile(r"/dashboard/quotes/\d+"))
+    shot(page, "quote-builder")
+    assert_every_control_labelled(page)
+    page.click("button:has-text('Send to customer')")
+    expect(page.locator(".alert")).to_contain_text("Sent to")
+    shot(page, "quote-sent")
+    mail = wait_for(lambda: [m for m in site.messages_to("buyer@journeyco.example")
+                             if re.search(r"Q-\d{4}-\d{4}", m["Subject"])])
+    assert "/q/" in mail[0].get_body(("plain",)).get_content()
+
+
+def test_customer_accepts_the_quote_from_the_email(site, page, browser, shot):
+    lead_id, _ = _new_lead(site, "Acceptco")
+    with site.app.app_context():
+        from crm.auth.models import User
+        from crm.leads.models import Lead
+        from crm.quotes.operations import draft_from_lead, send_quote
+
+        seller = db.session.scalar(User.by_email("e2e-sales@example.com"))
+        quote, _ = draft_from_lead(db.session, lead=db.session.get(Lead, lead_id), actor=seller)
+        send_quote(db.session, quote=quote, actor=seller)
+        db.session.commit()
+        number = quote.number
+    mail = wait_for(lambda: [m for m in site.messages_to("buyer@acceptco.example")
+                             if number in m["Subject"]])
+    link = re.search(r"http://127\.0\.0\.1:\d+/q/\S+", mail[0].get_body(("plain",)).get_content())
+    page.goto(link.group(0))
+    expect(page.locator("body")).to_contain_text(number)
+    shot(page, "customer-quote")
+    check_public_page(page)
+    with page.expect_download() as download:
+        page.click("text=Download this quote as a PDF")
+    with open(download.value.path(), "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    page.fill("input[name=name]", "Ana Formulator")
+    page.check("input[name=agree]")
+    page.click("button:has-text('Accept quote')")
+    expect(page.locator(".quote-outcome-accepted")).to_contain_text("Accepted by Ana Formulator")
+    shot(page, "customer-accepted")
+
+    seller_page = browser.new_context().new_page()
+    sign_in(seller_page, site, "sales")
+    seller_page.goto(f"{site.url}/dashboard/leads/{lead_id}")
+    expect(seller_page.locator("body")).to_contain_text("Won")
+    expect(seller_page.locator(".timeline")).to_contain_text("accepted by Ana Formulator")
+    shot(seller_page, "lead-won")
+    seller_page.context.close()
