@@ -201,3 +201,27 @@ def test_customer_accepts_the_quote_from_the_email(site, page, browser, shot):
     expect(seller_page.locator(".timeline")).to_contain_text("accepted by Ana Formulator")
     shot(seller_page, "lead-won")
     seller_page.context.close()
+
+
+def test_the_quote_form_works_with_the_keyboard_alone(site, page, shot):
+    """Tab through every control from the first field, typing where needed, then Enter."""
+    to_type = {"company": "Keyco Labs", "name": "Kim Key", "email": "kim@keyco.example",
+               "country": "United States", "lines-0-ingredient": "Glycine",
+               "lines-0-quantity_kg": "100", "consent": " "}
+    page.goto(site.url + "/contact")
+    page.focus("#company")
+    for _ in range(150):
+        focused = page.evaluate("() => [document.activeElement.id, document.activeElement.type]")
+        value = to_type.pop(focused[0], None)
+        if value == " ":
+            page.keyboard.press("Space")
+        elif value:
+            page.keyboard.type(value)
+        if focused[1] == "submit" and not to_type:
+            page.keyboard.press("Enter")
+            break
+        page.keyboard.press("Tab")
+    assert to_type == {}, f"never reached by Tab: {sorted(to_type)}"
+    expect(page.locator(".thanks-reference")).to_contain_text("INQ-")
+    expect(page.locator("body")).to_contain_text("100 kg")
+    shot(page, "keyboard-thanks")
