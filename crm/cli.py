@@ -5,7 +5,6 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import text
 
 from crm.extensions import db
 
@@ -106,11 +105,6 @@ def seed_bulk_command(count: int, seed: int):
     db.session.commit()
     with click.progressbar(length=count, label=f"Adding {count:,} leads") as bar:
         seed_bulk(db.session, leads=count, seed=seed, progress=bar.update)
-    if db.engine.dialect.name == "sqlite":
-        db.session.execute(text("ANALYZE"))  # fresh statistics for the query planner
-    else:
-        db.session.execute(text("ANALYZE leads"))
-    db.session.commit()
     click.echo(f"Added {count:,} leads.")
 
 

@@ -7,7 +7,7 @@ and a failure at any step leaves nothing behind.
 import secrets
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from crm.articles.rendering import find_links
 from crm.auth.models import Role, User
@@ -75,10 +75,11 @@ def match_contact(session, request: QuoteRequest) -> Contact:
         company = session.scalar(select(Company).where(Company.domain == domain))
     if company is None:
         company = session.scalar(select(Company).where(
-            func.lower(Company.name) == request.company.strip().lower()).order_by(Company.id))
+            Company.name_key == request.company.strip().lower()).order_by(Company.id).limit(1))
         if company is not None and domain and company.domain is None:
             company.domain = domain
-    details = {"name": request.company.strip(), "country": request.country,
+    details = {"name": request.company.strip(), "name_key": request.company.strip().lower(),
+               "country": request.country,
                "company_type": request.company_type}
     if company is None and domain:
         company = insert_or_get(session, Company, unique={"domain": domain}, values=details)

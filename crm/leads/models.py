@@ -36,7 +36,9 @@ class Company(db.Model):
     __tablename__ = "companies"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The name lower-cased, so matching by name is an index lookup, not a scan.
+    name_key: Mapped[str] = mapped_column(String(200), index=True, default="")
     # The company's own email domain; None when its people write from free-mail addresses.
     domain: Mapped[str | None] = mapped_column(String(253), unique=True)
     country: Mapped[str | None] = mapped_column(String(2))
@@ -69,7 +71,6 @@ class Lead(db.Model):
         Index("ix_leads_country_created", "country", "created_at"),
         Index("ix_leads_next_action", "next_action_on"),
         Index("ix_leads_created", "created_at"),
-        Index("ix_leads_status_score", "status", "score"),
         # The overview's first-response breaches: only unanswered leads are indexed.
         Index("ix_leads_unanswered", "first_response_due_at",
               sqlite_where=text("first_responded_at IS NULL"),
