@@ -22,45 +22,38 @@ to the loopback interface only.
 """
 
 import argparse
-import http.client
-import ipaddress
 import os
 import random
-import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 import uuid
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
 
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import create_engine, func, insert, make_url, select, text
+from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crm import create_app  # noqa: E402
+from bench.harness import (  # noqa: E402
+    Browser,
+    GetClient,
+    add_database_arguments,
+    databases,
+    run_load,
+    start_gunicorn,
+    stop_gunicorn,
+)
 from crm.articles.comments import body_fingerprint  # noqa: E402
 from crm.articles.models import Article, Comment, CommentStatus  # noqa: E402
 from crm.articles.rendering import render_comment, render_markdown  # noqa: E402
 from crm.core.types import utcnow  # noqa: E402
 from crm.extensions import db  # noqa: E402
 from crm.notifications.models import OutboxEmail  # noqa: E402
-from tests.smtp import free_port  # noqa: E402
 
-HOST = "127.0.0.1"  # the only address this benchmark ever connects to (besides the database)
 SECRET_KEY = "bench-comments-not-a-secret"
 SLUG = "protein-blends-in-clear-drinks"
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SEED_COMMENTS = 1000
 
 SENTENCES = [
@@ -187,103 +180,21 @@ def row_counts(app) -> dict[str, int]:
     return {status.value: counts.get(status, 0) for status in CommentStatus} | {"outbox": outbox}
 
 
-# --- the server -------------------------------------------------------------------------------
-
-
-def start_gunicorn(database_url: str, instance: str, workers: int):
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=SECRET_KEY,
-               CRM_INSTANCE_PATH=instance, CRM_MIN_FILL_SECONDS="0",
-               CRM_COMMENT_RATE_LIMIT="100000 per minute", RATELIMIT_STORAGE_URI="memory://")
-    env.pop("FLASK_DEBUG", None)
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    log = open(Path(instance) / "gunicorn.log", "w")  # noqa: SIM115  (closed in stop_gunicorn)
-    proc = subprocess.Popen(
-        [str(gunicorn), "--bind", f"{HOST}:{port}", "--workers", str(workers),
-         "--worker-class", "sync", "--chdir", str(ROOT), "crm:create_app()"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    proc.log = log
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            log.close()
-            sys.exit(f"gunicorn exited with {proc.returncode}:\n"
-                     + (Path(instance) / "gunicorn.log").read_text()[-3000:])
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc, port
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            stop_gunicorn(proc)
-            sys.exit("gunicorn did not answer /healthz within 60 s")
-        time.sleep(0.2)
-
-
-def stop_gunicorn(proc) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    proc.log.close()
-
-
-# --- the load generator -------------------------------------------------------------------------
-
-
-class GetClient:
-    def __init__(self, port: int, path: str):
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        self.path = path
-        self.bytes = 0
-
-    def __call__(self) -> int:
-        self.conn.request("GET", self.path)
-        response = self.conn.getresponse()
-        self.bytes = len(response.read())
-        return response.status
-
-
-CSRF_INPUT = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*>')
-VALUE = re.compile(r'\bvalue="([^"]*)"')
+# --- posting comments --------------------------------------------------------------------------
 
 
 class PostClient:
     """One browser: views the page once (session cookie, CSRF token), then posts comments."""
 
     def __init__(self, port: int, name: str, reply_to: list[int], seed_value: int):
-        self.conn = http.client.HTTPConnection(HOST, port, timeout=30)
-        self.cookies: dict[str, str] = {}
+        self.browser = Browser(port)
         self.name = name
         self.reply_to = reply_to
         self.rng = random.Random(seed_value)
         self.sequence = 0
         self.tickets = URLSafeTimedSerializer(SECRET_KEY, salt="form-ticket")
         self.path = f"/articles/{SLUG}/comments"
-        status, page = self._send("GET", f"/articles/{SLUG}")
-        match = CSRF_INPUT.search(page.decode())
-        if status != 200 or match is None or "session" not in self.cookies:
-            raise RuntimeError(f"no CSRF token or session from the article page ({status})")
-        self.csrf_token = VALUE.search(match.group(0)).group(1)
-
-    def _send(self, method: str, path: str, body: str | None = None):
-        headers = {}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        content = response.read()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for morsel in SimpleCookie(header).values():
-                self.cookies[morsel.key] = morsel.value
-        return response.status, content
+        self.csrf_token = self.browser.csrf_token(f"/articles/{SLUG}")
 
     def __call__(self) -> int:
         self.sequence += 1
@@ -299,95 +210,31 @@ class PostClient:
         }
         if self.sequence % 4 == 0:
             form["parent_id"] = str(self.rng.choice(self.reply_to))
-        status, _ = self._send("POST", self.path, urlencode(form))
-        return status
-
-
-@dataclass
-class Result:
-    requests: int = 0
-    seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    statuses: Counter = field(default_factory=Counter)
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] * 1000
-
-
-def run_load(clients: list, seconds: float, max_requests: int) -> Result:
-    """Each client in its own thread, as fast as it can, until the time or the count runs out."""
-    result = Result()
-    lock = threading.Lock()
-    budget = [max_requests]
-    start = threading.Barrier(len(clients) + 1)
-    deadline = [0.0]
-
-    def work(client):
-        latencies, statuses = [], Counter()
-        start.wait()
-        while time.perf_counter() < deadline[0]:
-            with lock:
-                if budget[0] <= 0:
-                    break
-                budget[0] -= 1
-            began = time.perf_counter()
-            try:
-                status = client()
-            except (OSError, http.client.HTTPException) as exc:
-                status = type(exc).__name__
-            latencies.append(time.perf_counter() - began)
-            statuses[status] += 1
-        with lock:
-            result.latencies += latencies
-            result.statuses += statuses
-
-    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
-    for thread in threads:
-        thread.start()
-    began = time.perf_counter()
-    deadline[0] = began + seconds
-    start.wait()
-    for thread in threads:
-        thread.join()
-    result.seconds = time.perf_counter() - began
-    result.requests = len(result.latencies)
-    return result
+        return self.browser.send("POST", self.path, form)[0]
 
 
 # --- one database -------------------------------------------------------------------------------
 
 
-def bench(label: str, url: str, server_url: str, engine_options: dict, args) -> None:
+def bench(database, args) -> None:
     load = os.getloadavg()[0]  # other processes' work skews every figure: say how busy we were
-    instance = tempfile.mkdtemp(prefix="crm-bench-comments-")
+    app = database.app(SECRET_KEY)
+    began = time.perf_counter()
+    comment_ids = seed(app)
+    seeded = time.perf_counter() - began
+    with app.app_context():
+        db.engine.dispose()  # gunicorn's workers open their own connections
+    proc, port = start_gunicorn("crm:create_app()", database, args.workers, {
+        "SECRET_KEY": SECRET_KEY, "CRM_MIN_FILL_SECONDS": "0",
+        "CRM_COMMENT_RATE_LIMIT": "100000 per minute"})
     try:
-        app = create_app({"SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": url or
-                          f"sqlite:///{instance}/bench.sqlite3",
-                          "SQLALCHEMY_ENGINE_OPTIONS": engine_options}, instance_path=instance)
-        began = time.perf_counter()
-        comment_ids = seed(app)
-        seeded = time.perf_counter() - began
-        with app.app_context():
-            db.engine.dispose()  # gunicorn's workers open their own connections
-        proc, port = start_gunicorn(server_url or f"sqlite:///{instance}/bench.sqlite3",
-                                    instance, args.workers)
-        try:
-            rows = measure(port, comment_ids, args)
-        finally:
-            stop_gunicorn(proc)
-        counts = row_counts(app)
-        with app.app_context():
-            db.engine.dispose()
+        rows = measure(port, comment_ids, args)
     finally:
-        shutil.rmtree(instance, ignore_errors=True)
-    report(label, args, seeded, rows, counts, load)
+        stop_gunicorn(proc)
+    counts = row_counts(app)
+    with app.app_context():
+        db.engine.dispose()
+    report(database.label, args, seeded, rows, counts, load)
 
 
 def measure(port: int, comment_ids: list[int], args) -> list[tuple]:
@@ -447,13 +294,6 @@ def report(label: str, args, seeded: float, rows: list[tuple], counts: dict, loa
 # --- main -------------------------------------------------------------------------------------
 
 
-def loopback_only(url: str) -> str:
-    host = make_url(url).host
-    if host not in (None, "", "localhost") and not ipaddress.ip_address(host).is_loopback:
-        sys.exit(f"refusing {host}: this benchmark only connects to the loopback interface")
-    return url
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -464,29 +304,11 @@ def main() -> None:
                         help="connections for the throughput rows (default 8)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 2) + 1,
                         help="gunicorn sync workers (default 2 × cores + 1)")
-    parser.add_argument("--postgres", metavar="URL",
-                        help="PostgreSQL instead of SQLite (or set CRM_BENCH_DATABASE_URL)")
-    parser.add_argument("--both", action="store_true", help="SQLite, then PostgreSQL")
+    add_database_arguments(parser)
     args = parser.parse_args()
-    env_url = os.environ.get("CRM_BENCH_DATABASE_URL")
-    postgres = loopback_only(args.postgres or env_url or DEFAULT_POSTGRES)
-
-    if args.both or not (args.postgres or env_url):
-        bench("SQLite", "", "", {}, args)
-    if args.both or args.postgres or env_url:
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            options = {"connect_args": {"options": f"-csearch_path={schema},public"}}
-            server_url = f"{postgres}{'&' if '?' in postgres else '?'}" \
-                         f"options=-csearch_path%3D{schema},public"
-            bench("PostgreSQL", postgres, server_url, options, args)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+    for database in databases(args, prefix="crm-bench-comments-"):
+        with database as chosen:
+            bench(chosen, args)
 
 
 if __name__ == "__main__":
