@@ -424,3 +424,24 @@ def test_a_line_can_name_another_catalog_ingredient(lead, owner):
     assert quote.lines[1].quantity_kg == Decimal(125)
     assert quote.lines[1].price_per_kg == Decimal("9.60")
     assert quote.total == Decimal("12675.00") + Decimal("1200.00")
+
+
+def test_a_line_without_a_price_cannot_be_sent(lead, owner):
+    quote, _ = draft(lead, owner)
+    glycine = db.session.scalar(select(Ingredient).where(Ingredient.slug == "glycine"))
+    edit(quote, [LineInput(description="Glycine", grade="FCC", quantity_kg=50,  # no tier
+                           ingredient_id=glycine.id)])
+    with pytest.raises(QuoteError, match="Price every line before sending: Glycine"):
+        operations.send_quote(db.session, quote=quote, actor=owner)
+    db.session.rollback()
+    assert db.session.get(Quote, quote.id).status is QuoteStatus.DRAFT
+    assert emails("quote_sent") == []
+
+
+def test_a_line_cannot_borrow_another_leads_plan(lead, owner):
+    other = submit(quote_request(dose_mg=Decimal(900))).lead
+    foreign_plan = other.inquiries[0].lines[0]
+    quote, _ = draft(lead, owner)
+    edit(quote, [serine(quote, requested_ingredient_id=foreign_plan.id)])
+    assert quote.lines[0].requested_ingredient_id is None
+    assert quote.lines[0].dose_mg is None
