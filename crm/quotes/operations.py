@@ -1,8 +1,6 @@
 """Everything that changes a quote: drafting, editing, numbering, sending, the customer's
 answer, revisions and expiry. The quote state machine lives here."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,6 +17,7 @@ from crm.leads.operations import record_activity
 from crm.notifications import notify
 from crm.quotes.models import Quote, QuoteCounter, QuoteLine, QuoteStatus
 from crm.quotes.pricing import line_total, quote_total
+from crm.quotes.tokens import find_by_token, hash_token, new_token  # noqa: F401  (API)
 
 Q = QuoteStatus
 DEFAULT_VALIDITY_DAYS = 30
@@ -41,22 +40,6 @@ class LineInput:
     grade: str | None = None
     ingredient_id: int | None = None
     requested_ingredient_id: int | None = None
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> tuple[str, str]:
-    """(the customer's token, 256 random bits, and the hash we keep)."""
-    token = secrets.token_urlsafe(32)
-    return token, hash_token(token)
-
-
-def find_by_token(session, token: str) -> Quote | None:
-    if not token or len(token) > 100:
-        return None
-    return session.scalar(select(Quote).where(Quote.token_hash == hash_token(token)))
 
 
 def next_number(session, year: int) -> str:
