@@ -5,6 +5,7 @@ schema is built once per run by the migrations (so every run also proves they wo
 then starts from empty tables.
 """
 
+import contextlib
 import contextvars
 import os
 import uuid
@@ -13,7 +14,7 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from crm import create_app
 from crm.auth import models as auth_models
@@ -175,3 +176,18 @@ def deliver_all(app):
 
     run_worker(app, once=True)
     db.session.expire_all()
+
+
+@contextlib.contextmanager
+def recorded_statements():
+    """Collect the SQL statements run inside the block: ``with recorded_statements() as sql:``."""
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

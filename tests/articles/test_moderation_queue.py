@@ -6,13 +6,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from crm.articles.comments import moderation_settings
 from crm.articles.models import Comment, CommentStatus
 from crm.audit.models import AuditEvent
 from crm.core.types import utcnow
 from crm.extensions import db
+from tests.conftest import recorded_statements
 from tests.factories import DEFAULT_PASSWORD, make_article, make_comment, make_user
 
 QUEUE = "/dashboard/moderation/"
@@ -140,16 +141,8 @@ def test_the_queue_runs_the_same_queries_for_5_and_40_comments(client, auth):
         make_comment(status="pending", spam_reasons=["1 link"])
 
     def statements_for(path):
-        statements = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements() as statements:
             page = page_text(client, path)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         return page, statements
 
     page, few = statements_for(QUEUE)

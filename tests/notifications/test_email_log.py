@@ -4,13 +4,14 @@ import html
 import re
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from crm.audit.models import AuditEvent
 from crm.extensions import db
 from crm.notifications import notify
 from crm.notifications.models import EmailStatus
 from crm.notifications.transport import message_domain
+from tests.conftest import recorded_statements
 
 LOG = "/dashboard/emails/"
 
@@ -152,16 +153,8 @@ def test_index_runs_the_same_queries_for_5_and_40_rows(client, auth):
         queue(f"few{n}@example.com", related=user, status=EmailStatus.DEAD, last_error="x" * 500)
 
     def statements_for(path):
-        statements = []
-
-        def record(conn, cursor, statement, parameters, context, executemany):
-            statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements() as statements:
             page = page_text(client, path)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         return page, statements
 
     page, few = statements_for(LOG)

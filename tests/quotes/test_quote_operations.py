@@ -17,27 +17,9 @@ from crm.quotes import operations
 from crm.quotes.models import Quote, QuoteStatus
 from crm.quotes.operations import LineInput, QuoteError, hash_token
 from crm.quotes.pricing import cost_per_serving, cost_per_unit
-from tests.factories import make_user, quote_request, seed_catalog, submit
+from tests.factories import quote_request, submit
 
 Q = QuoteStatus
-
-
-@pytest.fixture
-def catalog(app):
-    seed_catalog()
-
-
-@pytest.fixture
-def owner(catalog):
-    return make_user(role="sales")
-
-
-@pytest.fixture
-def lead(owner):
-    """Ana's 500 mg × 60 × 10,000 × 5 % L-serine (USP) request, assigned to ``owner``."""
-    lead = submit().lead
-    assert lead.owner_id == owner.id
-    return lead
 
 
 def draft(lead, actor):

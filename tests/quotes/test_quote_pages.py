@@ -5,7 +5,6 @@ import io
 import re
 from datetime import timedelta
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
@@ -20,24 +19,6 @@ from tests.factories import make_user, quote_request, seed_catalog, submit
 
 Q = QuoteStatus
 COMPETITOR = "Matching a competitor offer"
-
-
-@pytest.fixture
-def catalog(app):
-    seed_catalog()
-
-
-@pytest.fixture
-def owner(catalog):
-    return make_user(role="sales")
-
-
-@pytest.fixture
-def lead(owner):
-    """Ana's 500 mg × 60 × 10,000 × 5 % L-serine (USP) request, assigned to ``owner``."""
-    lead = submit().lead
-    assert lead.owner_id == owner.id
-    return lead
 
 
 def builder(quote):
