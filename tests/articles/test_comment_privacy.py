@@ -1,13 +1,14 @@
 """What the public sees of comments: escaped, threaded, never an email or IP, few queries."""
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from crm.articles.moderation import moderate, reply_as_staff
 from crm.articles.rendering import render_comment
 from crm.extensions import db
 from crm.notifications.models import OutboxEmail
 from crm.notifications.operations import read_unsubscribe_token
+from tests.conftest import recorded_statements
 from tests.factories import make_article, make_comment, make_user
 
 NASTY = [
@@ -132,20 +133,11 @@ def test_article_page_with_1000_comments_runs_a_fixed_number_of_queries(app, cli
              "created_at": article.created_at}
             for n in range(count)])
     db.session.commit()
-    statements = []
-
-    def count(*args):
-        statements.append(args[2])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with recorded_statements() as small:
         client.get(f"/articles/{few.slug}")
-        small = len(statements)
-        statements.clear()
+    with recorded_statements() as large:
         page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == small
+    assert len(large) == len(small)
     assert "1000 comments" in page and page.count('class="comment"') == 1000
 
 

@@ -4,12 +4,11 @@ capped counts, escaping and a fixed number of SQL statements per page."""
 import csv
 import io
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from crm.catalog.models import Ingredient
 from crm.core.types import utcnow
@@ -18,6 +17,7 @@ from crm.intake.requests import LineRequest
 from crm.leads import queries
 from crm.leads.export import neutralise
 from crm.leads.models import Lead, LeadStatus
+from tests.conftest import recorded_statements
 from tests.factories import make_user, quote_request, seed_catalog, submit
 
 LIST = "/dashboard/leads/"
@@ -28,21 +28,6 @@ EXPORT = "/dashboard/leads/export.csv"
 @pytest.fixture
 def catalog(app):
     seed_catalog()
-
-
-@contextmanager
-def captured_sql():
-    """Every SQL statement the engine sends while the block runs."""
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def lead(**overrides) -> Lead:
@@ -145,7 +130,7 @@ def test_search_finds_by_company_contact_email_through_the_index(client, auth, c
     auth.login("sales")
     found = lead(company="Alpine Labs", name="Berta Keller", email="berta@alpine.example")
     lead(company="Coastal Health", name="Chris Doe", email="chris@coastal.test")
-    with captured_sql() as statements:
+    with recorded_statements() as statements:
         page = get(client, LIST, q=term)
     assert references(page) == [found.reference]
     sql = _search_sql(statements)
@@ -239,7 +224,7 @@ def test_the_count_is_capped(client, auth, catalog, monkeypatch):
     for n in range(5):
         lead(email=f"c{n}@cap.example")
     monkeypatch.setattr(queries, "COUNT_CAP", 3)
-    with captured_sql() as statements:
+    with recorded_statements() as statements:
         page = get(client, LIST)
     assert "Showing 1–5 of 5+ leads" in page
     counts = [s for s in statements if "count(" in s.lower()]
@@ -345,7 +330,7 @@ def test_company_names_are_escaped(client, auth, catalog):
 
 
 def _statement_count(client, path, **params) -> int:
-    with captured_sql() as statements:
+    with recorded_statements() as statements:
         get(client, path, **params)
     return len(statements)
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm.core.types import utcnow
@@ -15,6 +15,7 @@ from crm.intake.requests import LineRequest
 from crm.leads import operations
 from crm.leads.models import Activity, ActivityKind, Lead, LeadStatus
 from crm.notifications.models import OutboxEmail
+from tests.conftest import recorded_statements
 from tests.factories import make_user, quote_request, seed_catalog, submit
 
 S = LeadStatus
@@ -421,21 +422,6 @@ def test_everything_people_wrote_is_escaped(client, auth, catalog):
 
 # --- cost ------------------------------------------------------------------------------------
 
-class StatementCounter:
-    def __init__(self, engine):
-        self.engine, self.count = engine, 0
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._count)
-
-    def _count(self, *args, **kwargs):
-        self.count += 1
-
-
 def _busy_lead(inquiries: int, actors) -> Lead:
     """A lead with ``inquiries`` inquiries, several lines each, notes by several people and
     an email to the contact."""
@@ -464,9 +450,9 @@ def test_the_page_costs_the_same_for_one_inquiry_and_for_six(client, auth, catal
     page_of(client, small)  # warm up: the first request of a session may do more
     counts = {}
     for name, path in (("small", url(small)), ("big", url(big))):
-        with StatementCounter(db.engine) as counter:
+        with recorded_statements() as statements:
             response = client.get(path)
-        counts[name] = counter.count
+        counts[name] = len(statements)
         assert response.status_code == 200 and "Note by" in response.get_data(as_text=True)
     assert counts["small"] == counts["big"], counts
     # The signed-in user, the lead, the owner choices, activities, inquiries, emails.

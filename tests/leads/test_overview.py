@@ -10,8 +10,9 @@ from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads import overview as queries
 from crm.leads.charts import funnel_chart, week_chart
+from tests.conftest import recorded_statements
 from tests.factories import make_user, seed_catalog
-from tests.leads.test_lead_list import captured_sql, get, lead
+from tests.leads.test_lead_list import get, lead
 
 HOME = "/dashboard/"
 
@@ -159,7 +160,7 @@ def test_the_overview_runs_a_fixed_number_of_statements(client, auth, catalog):
         db.session.commit()
 
     def statements() -> int:
-        with captured_sql() as sql:
+        with recorded_statements() as sql:
             get(client, HOME)
         return len(sql)
 
