@@ -22,8 +22,10 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from crm.core.types import utcnow
+from crm.intake.requests import LineRequest
 
 SOURCE_PAGE_LENGTH = 500
+OTHER = "other"  # the ingredient choice for a line not in the catalog
 
 
 def at_most(limit: int) -> Length:
@@ -115,3 +117,22 @@ class LineList(FieldList):
                 index = key[offset:].split(self._field_separator, 1)[0]
                 if index.isascii() and index.isdigit() and len(index) <= 6:
                     yield int(index)
+
+
+def line_field_label(position: int, field) -> str:
+    """How the error summary names a field of ingredient line ``position``."""
+    if field.short_name == "ingredient":
+        return f"Ingredient {position}"
+    return f"Ingredient {position}, {field.label.text[:1].lower()}{field.label.text[1:]}"
+
+
+def line_request(line) -> LineRequest:
+    """The plain-value line the intake operation takes, from a filled line form."""
+    other = line.ingredient.data == OTHER
+    return LineRequest(
+        ingredient_slug=None if other else line.ingredient.data,
+        free_text=line.other.data if other else None,
+        grade=line.grade.data or None, form=line.form.data or None,
+        quantity_kg=None if line.compute.data else line.quantity_kg.data,
+        compute=bool(line.compute.data), dose_mg=line.dose_mg.data,
+    )

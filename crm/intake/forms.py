@@ -27,6 +27,7 @@ from wtforms.validators import (
 from crm.auth.forms import COUNTRY_CHOICES
 from crm.core.forms import Form
 from crm.intake.fields import (
+    OTHER,
     SOURCE_PAGE_LENGTH,
     Amount,
     LineList,
@@ -35,6 +36,8 @@ from crm.intake.fields import (
     choices_with_prompt,
     decimal_field,
     http_url_or_none,
+    line_field_label,
+    line_request,
     not_in_the_past,
     single_line,
     strip_text,
@@ -45,13 +48,11 @@ from crm.intake.requests import (
     DOCUMENTS,
     FORMULATION_TYPES,
     PROJECT_STAGES,
-    LineRequest,
     QuoteRequest,
 )
 
 MAX_LINES = 10
 LINE_SLOTS = 3  # line slots shown without JavaScript
-OTHER = "other"
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 UTM_LENGTH = 200
 NOT_SUBMITTED = {"csrf_token", "ticket", "website"}  # left out of ``submitted``
@@ -259,7 +260,7 @@ class QuoteRequestForm(Form):
         for field in self:
             if field.name == "lines":
                 for position, entry in enumerate(field.entries, start=1):
-                    summary += [(sub.id, _line_label(position, sub), sub.errors[0])
+                    summary += [(sub.id, line_field_label(position, sub), sub.errors[0])
                                 for sub in entry.form if sub.errors]
             elif field.errors and field.name not in NOT_SUBMITTED:
                 label = "Consent" if field.name == "consent" else field.label.text
@@ -284,27 +285,10 @@ class QuoteRequestForm(Form):
             target_market=self.target_market.data or None,
             project_stage=self.project_stage.data or None,
             target_launch=self.target_launch.data,
-            lines=[_line_request(line) for line in self.filled_lines()],
+            lines=[line_request(line) for line in self.filled_lines()],
             documents=list(self.documents.data or []),
             sample_wanted=bool(self.sample_wanted.data), message=self.message.data or "",
             source_page=http_url_or_none(self.source_page.data),
             utm={name: self[name].data for name in UTM_FIELDS if self[name].data},
             submitted=submitted,
         )
-
-
-def _line_label(position: int, field) -> str:
-    if field.short_name == "ingredient":
-        return f"Ingredient {position}"
-    return f"Ingredient {position}, {field.label.text[:1].lower()}{field.label.text[1:]}"
-
-
-def _line_request(line: LineForm) -> LineRequest:
-    other = line.ingredient.data == OTHER
-    return LineRequest(
-        ingredient_slug=None if other else line.ingredient.data,
-        free_text=line.other.data if other else None,
-        grade=line.grade.data or None, form=line.form.data or None,
-        quantity_kg=None if line.compute.data else line.quantity_kg.data,
-        compute=bool(line.compute.data), dose_mg=line.dose_mg.data,
-    )
