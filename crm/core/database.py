@@ -29,14 +29,19 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return not (name or "").startswith(UNMODELLED)
 
 
+def dialect_insert(session, model):
+    """An INSERT for ``model`` that knows ON CONFLICT (PostgreSQL and SQLite alike)."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    return insert[session.get_bind().dialect.name](model)
+
+
 def insert_or_get(session, model, *, unique: dict, values: dict | None = None):
     """The row whose unique columns equal ``unique``, inserting it (with ``values``) if
     missing. Safe under concurrency: a racing insert makes ours do nothing (ON CONFLICT DO
-    NOTHING, on PostgreSQL and SQLite alike) and we read the winner's row."""
-    dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-        session.get_bind().dialect.name]
-    session.execute(
-        dialect_insert(model).values(**unique, **(values or {}))
-        .on_conflict_do_nothing(index_elements=list(unique))
+    NOTHING) and we read the winner's row. One statement when the row is new."""
+    inserted = session.scalar(
+        dialect_insert(session, model).values(**unique, **(values or {}))
+        .on_conflict_do_nothing(index_elements=list(unique)).returning(model)
     )
-    return session.scalar(select(model).filter_by(**unique))
+    return inserted if inserted is not None else session.scalar(
+        select(model).filter_by(**unique))
