@@ -8,9 +8,11 @@ Builds a throw-away database (as bench/comments.py does), seeds ``--leads`` lead
 companies, contacts, inquiries and lines (``crm.leads.bulk.seed_bulk``, what ``flask crm
 seed-bulk`` runs; then ANALYZE on PostgreSQL) and an admin with a known password, and serves
 bench/intake_app.py with two gunicorns (sync workers, free loopback ports): ``app`` and
-``naive_app``, whose lead search no index serves. On one connection (p50, p99) and on
-``--concurrency`` connections (req/s), each row beside its baseline (the two alternate in
-``--rounds`` slices, so that other processes' bursts hit both alike):
+``naive_app``, whose lead list searches with an unindexed ILIKE and counts every match (as
+``db.paginate`` does): the "plain ILIKE that scans every row" of the issue. On one
+connection (p50, p99) and on ``--concurrency`` connections (req/s), each row beside its
+baseline (the two alternate in ``--rounds`` slices, so that other processes' bursts hit both
+alike):
 
 - ``POST /bench/bare-insert``: a one-field CSRF form, one insert, a commit, a 303: the baseline;
 - ``POST /contact``: a complete quote request (one L-serine line computed from a 500 mg × 60 ×
@@ -21,7 +23,7 @@ bench/intake_app.py with two gunicorns (sync workers, free loopback ports): ``ap
   the searches of ``SEARCHES``. Target: each search at least 5 × the naive rate;
 
 and, in this process, the SQL alone of each search: ``crm.leads.queries.lead_page`` (its two
-statements, the capped count and the page), indexed and naive, best of ``--repeats``.
+statements, the count and the page), indexed and naive, best of ``--repeats``.
 """
 
 import argparse
@@ -126,13 +128,13 @@ def row_counts(app) -> tuple[int, int]:
 
 @contextmanager
 def naive_search():
-    """``crm.leads.queries.search_condition`` replaced by naive_app's, in this process."""
-    indexed = queries.search_condition
-    queries.search_condition = intake_app.naive_search_condition
+    """``crm.leads.queries`` as naive_app has it (unindexed search, exact count), here."""
+    replaced = intake_app.make_naive()
     try:
         yield
     finally:
-        queries.search_condition = indexed
+        for name, value in replaced.items():
+            setattr(queries, name, value)
 
 
 def best_ms(run, repeats: int) -> float:

@@ -6,10 +6,12 @@
 ``POST /bench/bare-insert`` is the least a form post can do on this stack: a one-field form
 with its CSRF token, one row inserted into ``bench_rows``, a commit and a 303.
 
-``naive_app`` replaces ``crm.leads.queries.search_condition`` with ILIKE ``'%term%'`` over four
-columns, which no index serves: the lead list's baseline. The replacement holds for the whole
-process, so serve each app from its own gunicorn. Each is built when first looked up, so
-importing this module (for ``bench_rows``) builds neither.
+``naive_app`` is the lead list as the bare stack writes it (``make_naive``): the search an
+ILIKE ``'%term%'`` over four columns, which no index serves, and the total an exact count of
+every match, as ``db.paginate`` counts: the baseline the issue names, a search that scans every
+row. The replacement holds for the whole process, so serve each app from its own gunicorn.
+Each is built when first looked up, so importing this module (for ``bench_rows``) builds
+neither.
 """
 
 from flask import redirect, render_template_string, request, url_for
@@ -48,7 +50,7 @@ def bare_insert():
     return render_template_string(PAGE, form=form), 400 if request.method == "POST" else 200
 
 
-def naive_search_condition(session, q: str):
+def naive_search_condition(session, q: str, *, walk_order: bool = False):
     """What a search without an index looks like: every lead's four columns, scanned."""
     term = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{term}%"
@@ -56,9 +58,21 @@ def naive_search_condition(session, q: str):
         Lead.company_name, Lead.contact_name, Lead.contact_email, Lead.reference)))
 
 
+NAIVE = {"search_condition": naive_search_condition,  # what make_naive sets in crm.leads.queries
+         "COUNT_CAP": 10**12}  # no cap: the count goes through every match
+
+
+def make_naive() -> dict:
+    """Turn ``crm.leads.queries`` naive in this process; return what it replaced."""
+    replaced = {name: getattr(queries, name) for name in NAIVE}
+    for name, value in NAIVE.items():
+        setattr(queries, name, value)
+    return replaced
+
+
 def build(*, naive: bool = False):
     if naive:
-        queries.search_condition = naive_search_condition
+        make_naive()
     app = create_app()
     app.add_url_rule("/bench/bare-insert", "bare_insert", bare_insert, methods=["GET", "POST"])
     with app.app_context():

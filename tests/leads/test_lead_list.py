@@ -368,3 +368,30 @@ def test_queries_are_pure_functions_of_the_session(app, catalog):
     columns = queries.board(db.session, filters=queries.LeadFilters())
     assert [c.status for c in columns] == list(queries.BOARD_STATUSES)
     assert [card.reference for card in columns[0].cards] == [made.reference]
+
+
+def test_a_search_matching_more_than_the_cap_finds_the_same_page(app, catalog, monkeypatch):
+    """Past the count cap the rows are found walking the date order (not from the matches):
+    same leads, same order, same paging."""
+    made = [lead(email=f"b{n}@dense.example", created_at=datetime(2030, 1, 1 + n, tzinfo=UTC),
+                 status=("new", "contacted", "lost")[n % 3]) for n in range(7)]
+    lead(email="other@elsewhere.example")
+    db.session.commit()
+    filters = queries.LeadFilters(q="dense.exa", statuses=(LeadStatus.NEW, LeadStatus.LOST))
+    expected = [m.reference for m in reversed(made) if m.status is not LeadStatus.CONTACTED]
+
+    def pages(cap: int) -> list[list[str]]:
+        monkeypatch.setattr(queries, "COUNT_CAP", cap)
+        monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+        found = []
+        for number in (1, 2, 3):
+            page = queries.lead_page(db.session, filters=filters, page=number)
+            found.append([row.reference for row in page.items])
+        return found
+
+    with recorded_statements() as statements:
+        dense = pages(cap=2)
+    sparse = pages(cap=1000)
+    assert dense == sparse == [expected[:2], expected[2:4], expected[4:]]
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # the order-walking plan
+        assert any("+ ?" in s or "+ 0" in s for s in statements), statements
