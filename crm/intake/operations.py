@@ -7,13 +7,13 @@ and a failure at any step leaves nothing behind.
 import secrets
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import case, func, insert, or_, select
 
 from crm.articles.rendering import find_links
 from crm.auth.models import Role, User
 from crm.catalog.formulation import kg_needed, round_to_packs
 from crm.catalog.models import Ingredient
-from crm.core.database import insert_or_get
+from crm.core.database import dialect_insert, insert_or_get
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.intake.freemail import email_domain, is_free_mail
@@ -64,38 +64,46 @@ def screen_request(request: QuoteRequest, *, honeypot: str, seconds_to_fill: flo
     return 10 * len(reasons), reasons
 
 
-def match_contact(session, request: QuoteRequest) -> Contact:
-    """The contact by email (case-insensitive); the company by email domain unless free-mail,
-    else by name. Creates what is missing and brings the contact's details up to date."""
+def match_company(session, request: QuoteRequest) -> Company:
+    """The company by email domain unless free-mail, else by name (one look-up for both);
+    created when missing."""
     email = request.email.strip().lower()
-    contact = session.scalar(select(Contact).where(Contact.email == email))
-    company = None
     domain = None if is_free_mail(email) else email_domain(email)
+    name = request.company.strip()
+    by_name = Company.name_key == name.lower()
     if domain:
-        company = session.scalar(select(Company).where(Company.domain == domain))
-    if company is None:
-        company = session.scalar(select(Company).where(
-            Company.name_key == request.company.strip().lower()).order_by(Company.id).limit(1))
-        if company is not None and domain and company.domain is None:
-            company.domain = domain
-    details = {"name": request.company.strip(), "name_key": request.company.strip().lower(),
-               "country": request.country,
+        by_domain = Company.domain == domain
+        query = select(Company).where(or_(by_domain, by_name)).order_by(
+            case((by_domain, 0), else_=1), Company.id)  # the domain's company first
+    else:
+        query = select(Company).where(by_name).order_by(Company.id)
+    company = session.scalar(query.limit(1))
+    details = {"name": name, "name_key": name.lower(), "country": request.country,
                "company_type": request.company_type}
     if company is None and domain:
-        company = insert_or_get(session, Company, unique={"domain": domain}, values=details)
-    elif company is None:
-        company = Company(domain=None, **details)
-        session.add(company)
-    if contact is None:
-        contact = insert_or_get(session, Contact, unique={"email": email},
-                                values={"name": request.name.strip()})
-    contact.name = request.name.strip()
-    contact.phone = request.phone or contact.phone
-    contact.job_title = request.job_title or contact.job_title
-    contact.country = request.country
-    contact.company = company
-    session.flush()
-    return contact
+        return insert_or_get(session, Company, unique={"domain": domain}, values=details)
+    if company is None:
+        return session.scalar(insert(Company).values(domain=None, **details).returning(Company))
+    if domain and company.domain is None:
+        company.domain = domain  # its people wrote from free-mail until now
+    return company
+
+
+def match_contact(session, request: QuoteRequest, company: Company) -> Contact:
+    """The contact by email (case-insensitive), created or brought up to date in one upsert
+    (phone and job title kept when the request leaves them out)."""
+    stmt = dialect_insert(session, Contact).values(
+        email=request.email.strip().lower(), name=request.name.strip(),
+        phone=request.phone or None, job_title=request.job_title or None,
+        country=request.country, company_id=company.id)
+    stmt = stmt.on_conflict_do_update(index_elements=["email"], set_={
+        "name": stmt.excluded.name, "country": stmt.excluded.country,
+        "company_id": stmt.excluded.company_id,
+        "phone": func.coalesce(stmt.excluded.phone, Contact.phone),
+        "job_title": func.coalesce(stmt.excluded.job_title, Contact.job_title),
+    })
+    return session.scalar(stmt.returning(Contact),
+                          execution_options={"populate_existing": True})
 
 
 def _line(session, request: QuoteRequest, line: LineRequest, position: int,
@@ -174,19 +182,18 @@ def submit_inquiry(
     if not lines:
         raise IntakeRejected("Add at least one ingredient.")
 
-    contact = match_contact(session, request)
+    with session.no_autoflush:  # one flush below, not one per look-up
+        company = match_company(session, request)
+        contact = match_contact(session, request, company)
+        reference = new_reference(session)
+        lead = None if spam_reasons else _open_lead_for(session, contact)
+        is_new_lead = lead is None
+        owner = None
+        if is_new_lead and not spam_reasons:
+            owner = leads.choose_owner(session, contact.country)
     now = utcnow()
-    reference = new_reference(session)
-    lead = None if spam_reasons else _open_lead_for(session, contact)
-    is_new_lead = lead is None
-    if is_new_lead:
-        lead = Lead(reference=reference, contact=contact, company=contact.company,
-                    status=LeadStatus.SPAM if spam_reasons else LeadStatus.NEW,
-                    first_response_due_at=leads.first_response_due(now), created_at=now)
-        session.add(lead)
-        session.flush()
     inquiry = Inquiry(
-        reference=reference, lead=lead, contact=contact, submitted=request.submitted,
+        reference=reference, contact=contact, submitted=request.submitted,
         company_type=request.company_type, formulation_type=request.formulation_type,
         dose_mg=request.dose_mg, servings_per_unit=request.servings_per_unit,
         units=request.units, overage_pct=request.overage_pct,
@@ -196,27 +203,34 @@ def submit_inquiry(
         source_page=request.source_page, utm=request.utm, consent_at=now, ip=ip,
         user_agent=(user_agent or "")[:300] or None, spam_score=spam_score,
         spam_reasons=spam_reasons, submission_key=submission_key, created_at=now,
+        lines=lines,
     )
+    if is_new_lead:
+        lead = Lead(reference=reference, contact=contact, company=company,
+                    status=LeadStatus.SPAM if spam_reasons else LeadStatus.NEW,
+                    first_response_due_at=leads.first_response_due(now), created_at=now)
+        leads.summarize(lead, lines)
+        session.add(lead)
+    inquiry.lead = lead
     for line in lines:
-        line.lead_id = lead.id
-    inquiry.lines = lines
+        line.lead = lead
     session.add(inquiry)
-    session.flush()
-    leads.refresh_summary(session, lead)
     if spam_reasons:
         leads.record_activity(session, lead=lead, kind=ActivityKind.CREATED,
                               body="Held as spam: " + "; ".join(spam_reasons))
         return inquiry
-
-    lead.score, lead.score_reasons = score_inquiry(request, lead.total_kg)
     if is_new_lead:
+        lead.score, lead.score_reasons = score_inquiry(request, lead.total_kg)
         leads.record_activity(session, lead=lead, kind=ActivityKind.CREATED,
-                              body=f"Quote request {reference}", inquiry_id=inquiry.id)
-        leads.assign(session, lead=lead, owner=leads.choose_owner(session, contact.country),
-                     actor=None)
+                              body=f"Quote request {reference}", inquiry=reference)
+        leads.assign(session, lead=lead, owner=owner, actor=None)
+        session.flush()  # lead, inquiry, lines and timeline in one go; the emails need ids
     else:
+        session.flush()
+        leads.refresh_summary(session, lead)
+        lead.score, lead.score_reasons = score_inquiry(request, lead.total_kg)
         leads.record_activity(session, lead=lead, kind=ActivityKind.INQUIRY,
-                              body=f"New inquiry {reference}", inquiry_id=inquiry.id)
+                              body=f"New inquiry {reference}", inquiry=reference)
     _queue_emails(session, inquiry, lead, is_new_lead)
     return inquiry
 
@@ -224,12 +238,12 @@ def submit_inquiry(
 def _queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool) -> None:
     """The acknowledgement to the submitter and the alert to the owner (or the sales team)."""
     notify(session, template="inquiry_ack", to=inquiry.contact.email, related=lead,
-           key=f"inquiry-ack:{inquiry.id}", context={"inquiry": inquiry})
+           key=f"inquiry-ack:{inquiry.id}", new_key=True, context={"inquiry": inquiry})
     recipients = [lead.owner] if lead.owner is not None else session.scalars(
         select(User).where(User.active.is_(True), User.role == Role.SALES)).all()
     for user in recipients:
         notify(session, template="lead_alert", to=user.email, related=lead,
-               key=f"lead-alert:{inquiry.id}:{user.id}",
+               key=f"lead-alert:{inquiry.id}:{user.id}", new_key=True,
                context={"inquiry": inquiry, "lead": lead, "user": user,
                         "is_new_lead": is_new_lead,
                         "url": external_url(f"/dashboard/leads/{lead.id}")})

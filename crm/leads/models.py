@@ -188,6 +188,7 @@ class RequestedIngredient(db.Model):
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)  # staff only
 
     inquiry: Mapped[Inquiry] = relationship(back_populates="lines")
+    lead: Mapped[Lead] = relationship()
     ingredient = relationship("Ingredient")
 
     @property
@@ -221,6 +222,7 @@ class Activity(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    lead: Mapped[Lead] = relationship()
     actor = relationship("User")
 
 

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import exists, false, select, update
 
 from crm.auth.models import Role, Territory, User
 from crm.core.types import utcnow
@@ -44,8 +44,8 @@ class LeadConflict(LeadError):
 
 def record_activity(session, *, lead: Lead, kind: ActivityKind, actor=None, body: str = "",
                     **detail) -> Activity:
-    activity = Activity(lead_id=lead.id, kind=kind, actor_id=getattr(actor, "id", None),
-                        body=body, detail=detail)
+    activity = Activity(lead=lead, kind=kind, actor_id=getattr(actor, "id", None), body=body,
+                        detail=detail)  # the lead may be new: its id comes at the flush
     session.add(activity)
     return activity
 
@@ -84,15 +84,14 @@ def _next_turn(session) -> int:
 
 def choose_owner(session, country: str | None) -> User | None:
     """Territory rule first (country → sales users), else round-robin over active sales
-    users, else None (the unassigned queue)."""
-    sales = select(User).where(User.active.is_(True), User.role == Role.SALES).order_by(User.id)
-    candidates = []
-    if country:
-        candidates = session.scalars(
-            sales.join(Territory, Territory.user_id == User.id).where(Territory.country == country)
-        ).all()
-    if not candidates:
-        candidates = session.scalars(sales).all()
+    users, else None (the unassigned queue). One statement, then the cursor's."""
+    covers = (exists().where(Territory.user_id == User.id, Territory.country == country)
+              if country else false())
+    rows = session.execute(
+        select(User, covers.label("covers"))
+        .where(User.active.is_(True), User.role == Role.SALES).order_by(User.id)
+    ).all()
+    candidates = [user for user, covered in rows if covered] or [user for user, _ in rows]
     if not candidates:
         return None
     return candidates[(_next_turn(session) - 1) % len(candidates)]
@@ -213,9 +212,13 @@ def merge(session, *, source: Lead, target: Lead, actor) -> None:
 
 def refresh_summary(session, lead: Lead) -> None:
     """Recompute the list columns from the lead's contact, company and lines."""
-    lines = session.scalars(select(RequestedIngredient)
-                            .where(RequestedIngredient.lead_id == lead.id)
-                            .order_by(RequestedIngredient.id)).all()
+    summarize(lead, session.scalars(select(RequestedIngredient)
+                                    .where(RequestedIngredient.lead_id == lead.id)
+                                    .order_by(RequestedIngredient.id)).all())
+
+
+def summarize(lead: Lead, lines: list[RequestedIngredient]) -> None:
+    """Set the list columns from ``lines`` (all of the lead's) and its contact and company."""
     names = list(dict.fromkeys(line.display_name for line in lines))
     lead.ingredients_summary = ", ".join(names)[:500]
     lead.total_kg = sum((line.kg_rounded or line.kg_needed or line.quantity_kg_given

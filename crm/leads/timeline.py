@@ -113,13 +113,13 @@ def _lead_and_merged_ids(lead_id: int):
 
 def build_timeline(activities, inquiries, emails) -> list[TimelineEntry]:
     """One list, newest first."""
-    shown_inquiries = {inquiry.id for inquiry in inquiries}
+    shown_inquiries = {inquiry.reference for inquiry in inquiries}
     email_activities = {}
     entries = [TimelineEntry("inquiry", inquiry.created_at, inquiry=inquiry)
                for inquiry in inquiries]
     for activity in activities:
         if activity.kind in _INQUIRY_KINDS and \
-                (activity.detail or {}).get("inquiry_id") in shown_inquiries:
+                (activity.detail or {}).get("inquiry") in shown_inquiries:
             continue
         if activity.kind is ActivityKind.EMAIL:
             email_activities[f"lead-message:{activity.id}"] = activity

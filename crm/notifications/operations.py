@@ -34,10 +34,13 @@ def _render(template: str, context: dict) -> tuple[str, str, str]:
 def notify(
     session, *, template: str, to: str, key: str, context: dict | None = None,
     related=None, stream: str | None = None, headers: dict | None = None,
+    new_key: bool = False,
 ) -> OutboxEmail | None:
     """Queue one email in the caller's transaction; delivered by the worker after commit.
 
-    ``key`` makes it idempotent: the same key queues once. ``stream`` names what the person
+    ``key`` makes it idempotent: the same key queues once (``new_key``: the key names
+    something this transaction made, so no email can hold it yet and it is not looked up;
+    the unique index still guards it). ``stream`` names what the person
     can opt out of; such emails carry an unsubscribe link and ``List-Unsubscribe`` headers,
     and nothing is queued for someone who opted out. Returns the row, or None if opted out.
     """
@@ -45,9 +48,11 @@ def notify(
     extra = {name: _check_header(name, str(value)) for name, value in (headers or {}).items()}
     for name in extra:
         _check_header("header name", name)
-    existing = session.scalar(select(OutboxEmail).where(OutboxEmail.idempotency_key == key))
-    if existing is not None:
-        return existing
+    if not new_key:
+        existing = session.scalar(select(OutboxEmail)
+                                  .where(OutboxEmail.idempotency_key == key))
+        if existing is not None:
+            return existing
     context = dict(context or {}, recipient=to, unsubscribe_url=None)
     if stream is not None:
         if is_opted_out(session, email=to, stream=stream):

@@ -21,6 +21,7 @@ from crm.leads.models import (
     RequestedIngredient,
 )
 from crm.notifications.models import OutboxEmail
+from tests.conftest import recorded_statements
 from tests.factories import make_user, quote_request, seed_catalog, submit
 
 
@@ -123,6 +124,32 @@ def test_company_by_domain_but_never_by_free_mail_domain(catalog):
     e = submit(quote_request(email="erin@hotmail.com", company="carol labs"))
     assert e.contact.company_id == c.contact.company_id  # then by name
     assert "+15 business email" not in e.lead.score_reasons
+
+
+def test_the_domain_wins_over_a_name_match_and_details_are_kept(catalog):
+    by_name = submit(quote_request(email="fay@gmail.com", company="Zeta Foods"))
+    by_domain = submit(quote_request(email="gil@zeta.example", company="Zeta Labs"))
+    later = submit(quote_request(email="hal@zeta.example", company="Zeta Foods", phone="",
+                                 job_title=""))
+    assert later.contact.company_id == by_domain.contact.company_id
+    assert by_name.contact.company_id != by_domain.contact.company_id
+    # A known contact writing again: new name and country, phone and job title kept.
+    again = submit(quote_request(email="GIL@zeta.example", name="Gil Updated", phone="",
+                                 job_title="", country="DE"))
+    contact = again.contact
+    assert (contact.id, contact.name, contact.country) == (by_domain.contact_id, "Gil Updated",
+                                                           "DE")
+    assert (contact.phone, contact.job_title) == ("+1 555 0100", "Product developer")
+
+
+def test_a_new_lead_takes_a_fixed_number_of_statements(catalog):
+    make_user(role="sales")
+    submit()  # the assignment cursor exists from here on
+    with recorded_statements() as statements:
+        submit()
+    # submission key, catalog, company, company insert, contact upsert, reference, open
+    # lead, owner, cursor; then lead, inquiry, lines, two activities, two emails.
+    assert len(statements) <= 16, "\n".join(statements)
 
 
 def test_territory_rule_then_round_robin_then_unassigned(catalog):
