@@ -32,3 +32,16 @@ def test_upgrade_from_empty_sqlite_file(tmp_path):
         with db.engine.connect() as connection:
             assert _differences(connection) == []
         db.engine.dispose()
+
+
+def test_the_lead_search_has_its_index(app):
+    """FTS5 on SQLite; on PostgreSQL one GIN index over the status and the trigrams, so a
+    search within a status is a single index scan."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            assert "leads_fts" in inspect(connection).get_table_names()
+            return
+        indexes = {index["name"]: index for index in inspect(connection).get_indexes("leads")}
+    assert "ix_leads_search_trgm" not in indexes
+    search = indexes["ix_leads_search_status_trgm"]
+    assert search["column_names"] == ["status", "search_text"]
