@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm.catalog.pdf import html_to_pdf
 from crm.core.types import utcnow
@@ -35,6 +36,7 @@ bp = Blueprint("quote_public", __name__)
 Q = QuoteStatus
 # Rendering a PDF costs a few hundred milliseconds of CPU (the spec sheets' limit).
 DEFAULT_PDF_RATE_LIMIT = "20 per minute;300 per day"
+ANSWER_ATTEMPTS = 3  # a customer's answer racing staff saves of the same lead
 
 
 def money(value: Decimal | None) -> str:
@@ -142,13 +144,23 @@ def decline(token: str):
 
 
 def _answer(quote: Quote, token: str, answer, thanks: str):
-    """Record the customer's answer (again is harmless); a refusal shows the page with why."""
-    try:
-        answer()
-    except QuoteError as exc:
-        db.session.commit()  # the operation may have found the quote expired: keep that
-        flash(str(exc), "error")
-        return _render(quote, token, status=400)
-    db.session.commit()
+    """Record the customer's answer (again is harmless); a refusal shows the page with why.
+
+    A staff save of the same lead between our read and our write (its version moved on) is
+    no reason to fail the customer: the answer runs again on the fresh rows.
+    """
+    for attempt in range(1, ANSWER_ATTEMPTS + 1):
+        try:
+            answer()
+            db.session.commit()
+            break
+        except QuoteError as exc:
+            db.session.commit()  # the operation may have found the quote expired: keep that
+            flash(str(exc), "error")
+            return _render(quote, token, status=400)
+        except StaleDataError:
+            db.session.rollback()  # expires quote and lead: the next try reads them afresh
+            if attempt == ANSWER_ATTEMPTS:
+                raise
     flash(thanks, "success")
     return redirect(url_for(".show", token=token), 303)

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm.auth.guard import staff_blueprint
 from crm.auth.models import Role
@@ -33,6 +34,10 @@ def _quote(quote_id: int) -> Quote:
     ) or abort(404)
 
 
+LEAD_RACE = ("Someone else changed this lead at the same moment, so nothing was done. "
+             "Check the lead and try again.")
+
+
 def _run(operation) -> tuple[bool, object]:
     """Call one operation and commit: (True, its result), or flash its refusal, roll back
     and give (False, None)."""
@@ -42,6 +47,10 @@ def _run(operation) -> tuple[bool, object]:
     except QuoteError as exc:
         db.session.rollback()
         flash(str(exc), "error")
+        return False, None
+    except StaleDataError:  # the quote's lead was saved by someone else meanwhile
+        db.session.rollback()
+        flash(LEAD_RACE, "error")
         return False, None
     return True, result
 

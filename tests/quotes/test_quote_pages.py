@@ -6,12 +6,12 @@ import re
 from datetime import timedelta
 
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads import operations as lead_operations
-from crm.leads.models import Activity, ActivityKind, LeadStatus
+from crm.leads.models import Activity, ActivityKind, Lead, LeadStatus
 from crm.notifications.models import OutboxEmail
 from crm.quotes import operations
 from crm.quotes.models import Quote, QuoteStatus
@@ -164,6 +164,29 @@ def test_staff_actions_the_state_refuses_are_flashed(client, auth, lead, owner):
     assert client.post("/dashboard/quotes/from-lead/999999").status_code == 404
 
 
+def test_sending_while_someone_saves_the_lead_says_so_and_sends_nothing(
+        client, auth, lead, owner, monkeypatch):
+    auth.login(owner)
+    quote, _ = operations.draft_from_lead(db.session, lead=lead, actor=owner)
+    db.session.commit()
+    send = operations.send_quote
+
+    def send_while_staff_save(session, **kwargs):
+        assert kwargs["quote"].lead.version  # the page has read the lead when a save lands
+        with db.engine.begin() as other:
+            other.execute(update(Lead).where(Lead.id == lead.id).values(
+                version=Lead.version + 1))
+        return send(session, **kwargs)
+
+    monkeypatch.setattr(operations, "send_quote", send_while_staff_save)
+    response = client.post(f"{builder(quote)}/send", follow_redirects=True)
+    assert response.status_code == 200
+    assert "changed this lead at the same moment" in response.get_data(as_text=True)
+    assert db.session.get(Quote, quote.id).status is Q.DRAFT
+    assert not db.session.scalar(select(func.count(OutboxEmail.id)).where(
+        OutboxEmail.template == "quote_sent"))
+
+
 def test_revising_from_the_builder(client, auth, lead, owner):
     auth.login(owner)
     first, _ = sent_quote(lead, owner)
@@ -288,6 +311,28 @@ def test_accepting_wins_the_lead_and_a_second_click_is_harmless(client, lead, ow
     date = quote.accepted_at.strftime("%-d %B %Y")
     assert f"Accepted by Ana Formulator on {date}" in page
     assert f"{link}/accept" not in page and "127.0.0.1" not in page
+
+
+def test_accepting_while_staff_save_the_lead_wins_it_and_keeps_their_change(
+        client, lead, owner, monkeypatch):
+    quote, link = sent_quote(lead, owner)
+    accept, calls = operations.accept_quote, []
+
+    def accept_while_staff_save(session, **kwargs):
+        assert kwargs["quote"].lead.version  # the page has read the lead...
+        if not calls:  # ...when a salesperson's save lands, before the page writes
+            with db.engine.begin() as other:
+                other.execute(update(Lead).where(Lead.id == lead.id).values(
+                    version=Lead.version + 1, next_action_note="Call the buyer"))
+        calls.append(kwargs["name"])
+        accept(session, **kwargs)
+
+    monkeypatch.setattr(operations, "accept_quote", accept_while_staff_save)
+    response = client.post(f"{link}/accept", data={"name": "Ana Formulator", "agree": "y"})
+    assert response.status_code == 303 and len(calls) == 2  # tried again on the fresh lead
+    db.session.refresh(lead)
+    assert lead.status is LeadStatus.WON and lead.next_action_note == "Call the buyer"
+    assert activities(lead, "accepted by") == 1
 
 
 def test_declining_keeps_the_lead_open(client, lead, owner):
