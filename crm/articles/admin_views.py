@@ -9,6 +9,7 @@ from crm.articles.admin_forms import ArticleForm
 from crm.articles.models import Article
 from crm.articles.rendering import render_markdown
 from crm.auth.guard import staff_blueprint
+from crm.core.database import commit_or_recheck
 from crm.extensions import db
 
 bp = staff_blueprint("article_admin", __name__, roles=(), url_prefix="/dashboard/articles")
@@ -38,12 +39,11 @@ def create():
             preview = render_markdown(form.body_markdown.data)
         else:
             try:
-                article = operations.create_article(
-                    db.session, **_article_values(form), actor=current_user)
+                article = commit_or_recheck(db.session, lambda: operations.create_article(
+                    db.session, **_article_values(form), actor=current_user))
             except operations.ArticleError as exc:
                 form.slug.errors.append(str(exc))
             else:
-                db.session.commit()
                 flash(f"“{article.title}” is saved{_state(article)}.", "success")
                 return redirect(url_for(".index"))
     return render_template("article_admin/form.html", form=form, article=None, preview=preview)
@@ -59,12 +59,11 @@ def edit(article_id: int):
             preview = render_markdown(form.body_markdown.data)
         else:
             try:
-                operations.update_article(
-                    db.session, article=article, **_article_values(form), actor=current_user)
+                commit_or_recheck(db.session, lambda: operations.update_article(
+                    db.session, article=article, **_article_values(form), actor=current_user))
             except operations.ArticleError as exc:
                 form.slug.errors.append(str(exc))
             else:
-                db.session.commit()
                 flash(f"“{article.title}” is saved{_state(article)}.", "success")
                 return redirect(url_for(".index"))
     return render_template("article_admin/form.html", form=form, article=article,

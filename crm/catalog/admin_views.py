@@ -9,6 +9,7 @@ from crm.auth.guard import staff_blueprint
 from crm.catalog import operations
 from crm.catalog.admin_forms import IngredientForm
 from crm.catalog.models import Ingredient
+from crm.core.database import commit_or_recheck
 from crm.extensions import db
 
 bp = staff_blueprint("catalog_admin", __name__, roles=(), url_prefix="/dashboard/catalog")
@@ -40,13 +41,13 @@ def _edit_form(ingredient: Ingredient | None):
     if form.adding_rows:
         form.add_blank_rows()
     elif form.validate_on_submit():
+        editing = ingredient
         try:
-            ingredient = operations.save_ingredient(
-                db.session, ingredient=ingredient, **form.values(), actor=current_user)
+            ingredient = commit_or_recheck(db.session, lambda: operations.save_ingredient(
+                db.session, ingredient=editing, **form.values(), actor=current_user))
         except operations.CatalogError as exc:
             form.show_problems(exc.problems)
         else:
-            db.session.commit()
             flash(f"“{ingredient.name}” is saved{'' if ingredient.active else ' (inactive)'}.",
                   "success")
             return redirect(url_for(".index"))

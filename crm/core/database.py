@@ -2,6 +2,7 @@
 
 from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -45,3 +46,19 @@ def insert_or_get(session, model, *, unique: dict, values: dict | None = None):
     )
     return inserted if inserted is not None else session.scalar(
         select(model).filter_by(**unique))
+
+
+def commit_or_recheck(session, run, *, attempts: int = 2):
+    """Call ``run`` (an operation that checks a unique value, then writes) and commit; return
+    its result. Another request may write the same value between the check and the commit
+    (an IntegrityError): then roll back and call ``run`` again, so that its check now sees
+    the other row and raises its own, readable error."""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = run()
+            session.commit()
+            return result
+        except IntegrityError:
+            session.rollback()
+            if attempt == attempts:
+                raise

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from crm.articles import operations
 from crm.articles.models import Article
@@ -98,6 +99,28 @@ def test_duplicate_slug_is_a_form_error_and_nothing_is_saved(client, auth, field
     assert 'id="slug-error"' in page and 'aria-invalid="true"' in page
     assert _article_count() == 1
     assert _events("article.created") == []
+
+
+def test_a_slug_taken_between_the_check_and_the_save_is_a_form_error(client, auth,
+                                                                      monkeypatch):
+    """Two admins saving the same new slug at once: the second gets the form error."""
+    check = operations._checked_slug
+
+    def another_admin_saves_first(session, **kwargs):
+        slug = check(session, **kwargs)
+        if not _article_count():  # the other admin's save lands right after our check
+            with Session(db.engine) as other:
+                other.add(Article(slug=slug, title="Their article", summary="", body_markdown="",
+                                  body_html="", published=False))
+                other.commit()
+        return slug
+
+    monkeypatch.setattr(operations, "_checked_slug", another_admin_saves_first)
+    auth.login("admin")
+    response = client.post("/dashboard/articles/new", data=_form(slug="same"))
+    assert response.status_code == 200
+    assert "already used by the article “Their article”" in response.get_data(as_text=True)
+    assert _article_count() == 1 and _events("article.created") == []
 
 
 def test_changing_the_slug_to_another_articles_is_refused(client, auth):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from crm.audit.models import AuditEvent
 from crm.catalog import operations, rules
@@ -268,3 +269,26 @@ def test_the_operation_makes_an_ingredient_without_http(app):
     assert (tier.grade, tier.min_kg, tier.price_per_kg, tier.currency) == (
         "Food", Decimal("0.5"), Decimal("9.90"), "GBP")
     assert _events("ingredient.created")[0].actor_id is None
+
+
+def test_a_slug_taken_between_the_check_and_the_save_is_a_form_error(client, auth,
+                                                                      monkeypatch):
+    """Two admins adding the same ingredient at once: the second gets the form error."""
+    check = rules._checked_slug
+
+    def another_admin_saves_first(session, checker, **kwargs):
+        slug = check(session, checker, **kwargs)
+        if not _count(Ingredient):  # the other admin's save lands right after our check
+            with Session(db.engine) as other:
+                other.add(Ingredient(slug=slug, name="Their taurine", pack_size_kg=Decimal(25),
+                                     moq_kg=Decimal(25)))
+                other.commit()
+        return slug
+
+    monkeypatch.setattr(operations, "_checked_slug", another_admin_saves_first)
+    auth.login("admin")
+    response = client.post("/dashboard/catalog/new", data=_form(name="Taurine"))
+    assert response.status_code == 200
+    assert "The slug “taurine” (made from the name) is already used by “Their taurine”." in \
+        response.get_data(as_text=True)
+    assert _count(Ingredient) == 1
