@@ -6,9 +6,9 @@
 
 Builds a throw-away database (as bench/comments.py does), seeds ``--leads`` leads with their
 companies, contacts, inquiries and lines (``crm.leads.bulk.seed_bulk``, what ``flask crm
-seed-bulk`` runs; then ANALYZE on PostgreSQL) and an admin with a known password, and serves
-bench/intake_app.py with two gunicorns (sync workers, free loopback ports): ``app`` and
-``naive_app``, whose lead list searches with an unindexed ILIKE and counts every match (as
+seed-bulk`` runs, VACUUM ANALYZE on PostgreSQL included) and an admin with a known password,
+and serves bench/intake_app.py with two gunicorns (sync workers, free loopback ports): ``app``
+and ``naive_app``, whose lead list searches with an unindexed ILIKE and counts every match (as
 ``db.paginate`` does): the "plain ILIKE that scans every row" of the issue. On one
 connection (p50, p99) and on ``--concurrency`` connections (req/s), each row beside its
 baseline (the two alternate in ``--rounds`` slices, so that other processes' bursts hit both
@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -56,7 +56,7 @@ from crm.auth.operations import create_user  # noqa: E402
 from crm.demo import seed_demo  # noqa: E402
 from crm.extensions import db  # noqa: E402
 from crm.leads import queries  # noqa: E402
-from crm.leads.bulk import seed_bulk  # noqa: E402
+from crm.leads.bulk import seed_bulk, settle  # noqa: E402
 from crm.leads.models import Lead, LeadStatus  # noqa: E402
 
 SECRET_KEY = "bench-intake-not-a-secret"
@@ -109,10 +109,9 @@ def seed(app, leads: int) -> float:
                       end="\n" if done[0] >= leads else "", flush=True)
 
         seed_bulk(db.session, leads=leads, progress=progress)
+        db.session.commit()
+        settle(db.engine)  # as flask crm seed-bulk does
         seconds = time.perf_counter() - began
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(text("ANALYZE"))  # what autovacuum does soon after a bulk load
-            db.session.commit()
         intake_app.metadata.create_all(db.engine)
         db.engine.dispose()  # gunicorn's workers open their own connections
     return seconds
@@ -287,7 +286,7 @@ def measure(port: int, naive_port: int, args) -> tuple[list, dict]:
 
 def report(label: str, args, seeded: float, pairs: list, sql: list, made: dict,
            counts: tuple[int, int], load: tuple[float, float]) -> None:
-    analyzed = " (then ANALYZE)" if label == "PostgreSQL" else ""
+    analyzed = " (VACUUM ANALYZE included)" if label == "PostgreSQL" else ""
     print(f"\n{label}: gunicorn {args.workers} sync workers per server, {args.leads:,} leads "
           f"seeded in {seeded:.1f} s{analyzed}, {args.seconds:g} s per row in {args.rounds} "
           f"slices alternating with its baseline's; load average {load[0]:.1f} before the run, "

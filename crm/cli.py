@@ -99,12 +99,13 @@ def send_digests_command():
 def seed_bulk_command(count: int, seed: int):
     """Fill the database with a realistic data set of leads (for benchmarks)."""
     from crm.demo import seed_demo
-    from crm.leads.bulk import seed_bulk
+    from crm.leads.bulk import seed_bulk, settle
 
     seed_demo(db.session)
     db.session.commit()
     with click.progressbar(length=count, label=f"Adding {count:,} leads") as bar:
         seed_bulk(db.session, leads=count, seed=seed, progress=bar.update)
+    settle(db.engine)
     click.echo(f"Added {count:,} leads.")
 
 

@@ -63,6 +63,19 @@ def seed_bulk(session, *, leads: int, seed: int = 7, progress=lambda n: None) ->
     session.commit()
 
 
+def settle(engine) -> None:
+    """What autovacuum does soon after a bulk load, now: on PostgreSQL, VACUUM ANALYZE of the
+    tables ``seed_bulk`` fills (fresh statistics, the visibility map, and the GIN search
+    index's pending entries merged: until then every search reads them all). Nothing on
+    SQLite, whose plans here do not depend on statistics. Outside any transaction."""
+    if engine.dialect.name != "postgresql":
+        return
+    tables = ", ".join(model.__tablename__ for model in (
+        Company, Contact, Lead, Inquiry, RequestedIngredient))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"VACUUM ANALYZE {tables}")
+
+
 def _reference(rng, taken: set) -> str:
     while True:
         reference = "INQ-" + "".join(rng.choice(REFERENCE_ALPHABET) for _ in range(6))
