@@ -50,7 +50,7 @@ def bare_insert():
     return render_template_string(PAGE, form=form), 400 if request.method == "POST" else 200
 
 
-def naive_search_condition(session, q: str, *, walk_order: bool = False):
+def naive_search_condition(session, q: str, *, status=None, walk_order: bool = False):
     """What a search without an index looks like: every lead's four columns, scanned."""
     term = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = f"%{term}%"

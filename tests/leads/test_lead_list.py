@@ -154,6 +154,30 @@ def test_search_by_reference_short_terms_and_special_characters(client, auth, ca
     assert "No leads match these filters" in get(client, LIST, q="nothing like it")
 
 
+def test_a_search_within_a_status_follows_status_changes_and_never_matches_the_status(
+        client, auth, catalog):
+    auth.login("sales")
+    quoted = lead(company="Quoted Foods", email="q@quoted-foods.example", status="quoted")
+    fresh = lead(company="Fresh Foods", email="f@fresh-foods.example")
+    assert references(get(client, LIST, q="foods", status="quoted")) == [quoted.reference]
+    assert references(get(client, LIST, q="foods", status="new")) == [fresh.reference]
+    fresh.status = LeadStatus.CONTACTED  # the index follows the status
+    db.session.commit()
+    assert references(get(client, LIST, q="foods", status="new")) == []
+    assert references(get(client, LIST, q="foods", status="contacted")) == [fresh.reference]
+    both = get(client, LIST, q="foods", status=["quoted", "contacted"])
+    assert sorted(references(both)) == sorted([quoted.reference, fresh.reference])
+    # The status is not searched as text: "quoted" finds only the company named so.
+    assert references(get(client, LIST, q="quoted", status="all")) == [quoted.reference]
+    assert references(get(client, LIST, q="contacted", status="all")) == []
+
+
+def test_no_status_is_part_of_another():
+    """The SQLite index matches a status as a substring of its column: none may hold another."""
+    values = [status.value for status in LeadStatus]
+    assert not [(a, b) for a in values for b in values if a != b and a in b]
+
+
 def test_sorting_by_whitelisted_columns(client, auth, catalog):
     auth.login("sales")
     today = utcnow().date()
