@@ -42,7 +42,7 @@ def unsubscribe(token):
 
 
 @bp.post("/unsubscribe/<token>")
-@csrf.exempt  # RFC 8058 one-click POSTs carry no CSRF token: the signed token authorises
+@csrf.exempt  # RFC 8058 one-click POSTs carry no CSRF token: the token authorises
 def confirm_unsubscribe(token):
     email, stream = _subscription(token)
     opt_out(db.session, email=email, stream=stream)
