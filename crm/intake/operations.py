@@ -40,11 +40,10 @@ class IntakeRejected(ValueError):
     """The request cannot be taken; the message is for the person who sent it."""
 
 
-def new_reference(session) -> str:
-    while True:
-        reference = "INQ-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
-        if session.scalar(select(Inquiry.id).where(Inquiry.reference == reference)) is None:
-            return reference
+def new_reference() -> str:
+    """A random ``INQ-XXXXXX``. Unique in the database: the rare draw already in use fails
+    the insert, and the caller runs the intake again (see ``crm.intake.views._submit``)."""
+    return "INQ-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
 def find_by_submission_key(session, key: str) -> Inquiry | None:
@@ -185,7 +184,7 @@ def submit_inquiry(
     with session.no_autoflush:  # one flush below, not one per look-up
         company = match_company(session, request)
         contact = match_contact(session, request, company)
-        reference = new_reference(session)
+        reference = new_reference()
         lead = None if spam_reasons else _open_lead_for(session, contact)
         is_new_lead = lead is None
         owner = None

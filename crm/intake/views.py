@@ -25,6 +25,7 @@ bp = Blueprint("intake", __name__)
 MY_INQUIRIES = "my_inquiries"  # ids of the inquiries sent from this browser
 EXPIRED = "This form has expired. Please check your answers and send it again."
 DEFAULT_RATE_LIMIT = "5 per minute;30 per day"
+INTAKE_ATTEMPTS = 3
 
 
 def _rate_limit() -> str:
@@ -69,21 +70,26 @@ def contact():
 
 
 def _submit(form: QuoteRequestForm, ticket: tuple[str, float]) -> Inquiry:
-    """Run the intake operation and commit; a resent form gets the inquiry it made first."""
-    try:
-        inquiry = submit_inquiry(
-            db.session, request=form.to_request(request.form), submission_key=ticket[0],
-            seconds_to_fill=ticket[1], honeypot=form.website.data or "",
-            ip=request.remote_addr, user_agent=request.user_agent.string,
-            min_fill_seconds=current_app.config["CRM_MIN_FILL_SECONDS"],
-        )
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # a double click raced the first one: show what it created
-        inquiry = find_by_submission_key(db.session, ticket[0])
-        if inquiry is None:
-            raise
-    return inquiry
+    """Run the intake operation and commit. A resent form gets the inquiry it made first; a
+    unique value someone else took meanwhile (a random reference drawn twice, a company's
+    domain) makes the whole intake run again, on fresh rows."""
+    for attempt in range(1, INTAKE_ATTEMPTS + 1):
+        try:
+            inquiry = submit_inquiry(
+                db.session, request=form.to_request(request.form), submission_key=ticket[0],
+                seconds_to_fill=ticket[1], honeypot=form.website.data or "",
+                ip=request.remote_addr, user_agent=request.user_agent.string,
+                min_fill_seconds=current_app.config["CRM_MIN_FILL_SECONDS"],
+            )
+            db.session.commit()
+            return inquiry
+        except IntegrityError:
+            db.session.rollback()
+            inquiry = find_by_submission_key(db.session, ticket[0])
+            if inquiry is not None:  # a double click raced the first one: show what it made
+                return inquiry
+            if attempt == INTAKE_ATTEMPTS:
+                raise
 
 
 @bp.get("/contact/thanks/<reference>")
