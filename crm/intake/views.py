@@ -60,19 +60,19 @@ def contact():
     if not form.validate_on_submit() or ticket is None:
         return _render_form(form, 400)
     try:
-        inquiry = _submit(form, ticket)
+        inquiry_id, reference = _submit(form, ticket)
     except IntakeRejected as exc:
         db.session.rollback()
         form.form_errors.append(str(exc))
         return _render_form(form, 400)
-    session[MY_INQUIRIES] = [*session.get(MY_INQUIRIES, [])[-19:], inquiry.id]
-    return redirect(url_for(".thanks", reference=inquiry.reference), 303)
+    session[MY_INQUIRIES] = [*session.get(MY_INQUIRIES, [])[-19:], inquiry_id]
+    return redirect(url_for(".thanks", reference=reference), 303)
 
 
-def _submit(form: QuoteRequestForm, ticket: tuple[str, float]) -> Inquiry:
-    """Run the intake operation and commit. A resent form gets the inquiry it made first; a
-    unique value someone else took meanwhile (a random reference drawn twice, a company's
-    domain) makes the whole intake run again, on fresh rows."""
+def _submit(form: QuoteRequestForm, ticket: tuple[str, float]) -> tuple[int, str]:
+    """Run the intake operation and commit; the inquiry's id and reference. A resent form
+    gets the inquiry it made first; a unique value someone else took meanwhile (a random
+    reference drawn twice, a company's domain) makes the whole intake run again."""
     for attempt in range(1, INTAKE_ATTEMPTS + 1):
         try:
             inquiry = submit_inquiry(
@@ -81,13 +81,15 @@ def _submit(form: QuoteRequestForm, ticket: tuple[str, float]) -> Inquiry:
                 ip=request.remote_addr, user_agent=request.user_agent.string,
                 min_fill_seconds=current_app.config["CRM_MIN_FILL_SECONDS"],
             )
+            db.session.flush()  # the id is read before the commit, which would expire it
+            receipt = inquiry.id, inquiry.reference
             db.session.commit()
-            return inquiry
+            return receipt
         except IntegrityError:
             db.session.rollback()
             inquiry = find_by_submission_key(db.session, ticket[0])
             if inquiry is not None:  # a double click raced the first one: show what it made
-                return inquiry
+                return inquiry.id, inquiry.reference
             if attempt == INTAKE_ATTEMPTS:
                 raise
 

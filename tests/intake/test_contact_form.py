@@ -479,7 +479,8 @@ def test_a_forged_source_page_is_dropped(catalog, client):
 def test_the_honeypot_and_fill_time_go_to_the_operation(catalog, client):
     _operation()
     response = _post(client, website="http://spam.example")
-    assert response.status_code == 303  # the bot learns nothing
+    assert response.status_code == 303  # the bot learns nothing: its thanks page as usual
+    assert client.get(response.headers["Location"]).status_code == 200
     [inquiry] = _inquiries()
     assert any("honeypot" in reason for reason in inquiry.spam_reasons)
     assert "website" not in inquiry.submitted
