@@ -2,29 +2,19 @@
 
 Each is a function of the session and a ``LeadFilters``; each runs a fixed number of
 statements whatever the number of leads. Counts are capped (``COUNT_CAP``), so a page never
-pays for counting every lead, and search goes through the search index of migration 0004.
+pays for counting every lead, and search goes through the index (``crm.leads.search``).
 """
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import (
-    Integer,
-    Row,
-    case,
-    column,
-    exists,
-    func,
-    literal_column,
-    select,
-    table,
-    union_all,
-)
+from sqlalchemy import Row, case, exists, func, literal_column, select, union_all
 
 from crm.auth.models import Role, User
 from crm.catalog.models import Ingredient
-from crm.core.paging import PAGE_SIZE, contains_pattern, page_number
+from crm.core.paging import PAGE_SIZE, page_number
 from crm.leads.models import OPEN_STATUSES, Lead, LeadStatus, RequestedIngredient
+from crm.leads.search import search_condition
 
 COUNT_CAP = 1000  # "1,000+" beyond this
 BOARD_CARDS = 50
@@ -51,9 +41,6 @@ SORTS = {
 # The direction a column sorts in when its header is first clicked.
 FIRST_DIRECTION = {"created_at": "desc", "score": "desc", "total_kg": "desc",
                    "company_name": "asc", "next_action_on": "asc", "status": "asc"}
-
-_fts = table("leads_fts", column("rowid", Integer))
-
 
 @dataclass(frozen=True)
 class LeadFilters:
@@ -155,34 +142,6 @@ class Staff:
 
     names: dict[int, str]
     owners: list[tuple[int, str]] = field(default_factory=list)
-
-
-def search_condition(session, q: str, *, status: LeadStatus | None = None,
-                     walk_order: bool = False):
-    """Leads whose reference, company, contact or email contains ``q``, through the index.
-
-    SQLite: the FTS5 trigram table matches a quoted phrase as a substring of 3+ characters,
-    in the search text only (its other column, the status, is matched too when the list
-    shows one ``status``: one FTS query instead of checking every match's status).
-    PostgreSQL: ILIKE, which the GIN index over (status, trigrams) serves from 3 characters.
-    Shorter terms fall back to a LIKE scan (rare, and short terms match most rows anyway).
-
-    ``walk_order``: the term matches many leads, so the page fills fastest walking the leads
-    in the list's order and keeping those among the matches, rather than fetching every match
-    and sorting them (SQLite, whose planner would start from the matches: ``id + 0`` keeps it
-    from looking the matches up by id; PostgreSQL's planner weighs both by itself).
-    """
-    term = q.strip().lower()
-    pattern = contains_pattern(term)
-    if session.get_bind().dialect.name == "sqlite":
-        if len(term) < 3:
-            return Lead.search_text.like(pattern, escape="\\")
-        match = 'search_text : "' + term.replace('"', '""') + '"'
-        if status is not None:
-            match += f' AND status : "{status.value}"'
-        matches = select(_fts.c.rowid).where(literal_column("leads_fts").op("MATCH")(match))
-        return (Lead.id + 0 if walk_order else Lead.id).in_(matches)
-    return Lead.search_text.ilike(pattern, escape="\\")
 
 
 def _conditions(session, filters: LeadFilters, statuses: tuple[LeadStatus, ...] | None, *,
