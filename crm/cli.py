@@ -13,16 +13,21 @@ crm_cli = AppGroup("crm", help="Formulation CRM commands.")
 
 @crm_cli.command("seed-demo")
 def seed_demo_command():
-    """Add the demo users, article and catalog (safe to run again)."""
+    """Add the demo users, article, catalog and quote requests (safe to run again)."""
     from crm.demo import save_demo_logins, seed_demo
+    from crm.demo.leads import seed_demo_leads
 
     created = seed_demo(db.session)
+    db.session.commit()
+    sent = seed_demo_leads(db.session)
     db.session.commit()
     save_demo_logins(current_app.instance_path, created)
     for role, email, password in created:
         click.echo(f"{role:<10} {email:<24} {password}")
     if not created:
         click.echo("Demo data is in place; no new users.")
+    if sent:
+        click.echo(f"Sent {sent} demo quote requests through the intake pipeline.")
 
 
 @crm_cli.command("create-user")

@@ -5,6 +5,7 @@ import threading
 from flask_migrate import upgrade
 
 from crm.demo import demo_logins_path, save_demo_logins, seed_demo
+from crm.demo.leads import seed_demo_leads
 from crm.extensions import db
 from crm.notifications.worker import run_worker
 
@@ -14,6 +15,8 @@ def prepare(app) -> list[tuple[str, str, str]]:
     with app.app_context():
         upgrade()
         created = seed_demo(db.session)
+        db.session.commit()
+        seed_demo_leads(db.session)  # after the users: the sales user works some of them
         db.session.commit()
         save_demo_logins(app.instance_path, created)
     return created

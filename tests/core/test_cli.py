@@ -7,6 +7,8 @@ from crm.auth.models import Role, User
 from crm.catalog.models import Ingredient, PriceTier
 from crm.devserver import prepare
 from crm.extensions import db
+from crm.leads.models import Lead, LeadStatus
+from crm.notifications.models import OutboxEmail
 
 
 def test_seed_demo_is_idempotent(runner):
@@ -23,6 +25,22 @@ def test_seed_demo_is_idempotent(runner):
     assert counts[0] == 3 and counts[1] == 1 and counts[2] >= 5
     roles = set(db.session.scalars(select(User.role)))
     assert roles == set(Role)
+
+
+def test_seed_demo_sends_quote_requests_once_and_works_some(runner):
+    first = runner.invoke(args=["crm", "seed-demo"])
+    assert "Sent 5 demo quote requests" in first.output
+    leads = db.session.scalars(select(Lead).order_by(Lead.id)).all()
+    assert len(leads) == 5 and all(lead.owner_id and lead.score for lead in leads)
+    assert {lead.status for lead in leads} == {LeadStatus.NEW, LeadStatus.CONTACTED,
+                                                LeadStatus.QUALIFIED}
+    assert any(line.warnings for lead in leads for inquiry in lead.inquiries
+               for line in inquiry.lines)  # staff see what the catalog flags
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail).where(
+        OutboxEmail.template == "inquiry_ack")) == 5
+    second = runner.invoke(args=["crm", "seed-demo"])
+    assert second.exit_code == 0 and "demo quote requests" not in second.output
+    assert db.session.scalar(select(func.count()).select_from(Lead)) == 5
 
 
 def test_demo_passwords_work_and_are_kept_for_the_developer(app, runner, client):
@@ -57,3 +75,4 @@ def test_first_run_prepares_the_database(app):
     created = prepare(app)  # what python app.py does before serving
     assert len(created) == 3
     assert prepare(app) == []
+    assert db.session.scalar(select(func.count()).select_from(Lead)) == 5  # once
