@@ -9,7 +9,7 @@ from crm.articles.admin_forms import ArticleForm
 from crm.articles.models import Article
 from crm.articles.rendering import render_markdown
 from crm.auth.guard import staff_blueprint
-from crm.core.database import commit_or_recheck
+from crm.core.database import commit_with_retries
 from crm.extensions import db
 
 bp = staff_blueprint("article_admin", __name__, roles=(), url_prefix="/dashboard/articles")
@@ -39,7 +39,7 @@ def create():
             preview = render_markdown(form.body_markdown.data)
         else:
             try:
-                article = commit_or_recheck(db.session, lambda: operations.create_article(
+                article = commit_with_retries(db.session, lambda: operations.create_article(
                     db.session, **_article_values(form), actor=current_user))
             except operations.ArticleError as exc:
                 form.slug.errors.append(str(exc))
@@ -59,7 +59,7 @@ def edit(article_id: int):
             preview = render_markdown(form.body_markdown.data)
         else:
             try:
-                commit_or_recheck(db.session, lambda: operations.update_article(
+                commit_with_retries(db.session, lambda: operations.update_article(
                     db.session, article=article, **_article_values(form), actor=current_user))
             except operations.ArticleError as exc:
                 form.slug.errors.append(str(exc))

@@ -9,7 +9,7 @@ from crm.auth.guard import staff_blueprint
 from crm.catalog import operations
 from crm.catalog.admin_forms import IngredientForm
 from crm.catalog.models import Ingredient
-from crm.core.database import commit_or_recheck
+from crm.core.database import commit_with_retries
 from crm.extensions import db
 
 bp = staff_blueprint("catalog_admin", __name__, roles=(), url_prefix="/dashboard/catalog")
@@ -43,7 +43,7 @@ def _edit_form(ingredient: Ingredient | None):
     elif form.validate_on_submit():
         editing = ingredient
         try:
-            ingredient = commit_or_recheck(db.session, lambda: operations.save_ingredient(
+            ingredient = commit_with_retries(db.session, lambda: operations.save_ingredient(
                 db.session, ingredient=editing, **form.values(), actor=current_user))
         except operations.CatalogError as exc:
             form.show_problems(exc.problems)

@@ -48,17 +48,18 @@ def insert_or_get(session, model, *, unique: dict, values: dict | None = None):
         select(model).filter_by(**unique))
 
 
-def commit_or_recheck(session, run, *, attempts: int = 2):
-    """Call ``run`` (an operation that checks a unique value, then writes) and commit; return
-    its result. Another request may write the same value between the check and the commit
-    (an IntegrityError): then roll back and call ``run`` again, so that its check now sees
-    the other row and raises its own, readable error."""
+def commit_with_retries(session, run, *, retry_on=IntegrityError, attempts: int = 2):
+    """Call ``run`` and commit; return what it returned. When it loses a race with another
+    request (``retry_on``: an IntegrityError when both wrote the same unique value, a
+    StaleDataError when both saved the same versioned row), roll back and call ``run`` again:
+    on the fresh rows it sees the other request's write, and either succeeds or raises its
+    own, readable error. The last attempt's loss is raised."""
     for attempt in range(1, attempts + 1):
         try:
             result = run()
             session.commit()
             return result
-        except IntegrityError:
+        except retry_on:
             session.rollback()
             if attempt == attempts:
                 raise

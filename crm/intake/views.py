@@ -11,13 +11,13 @@ from flask import (
     url_for,
 )
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from crm.catalog.models import Ingredient
+from crm.core.database import commit_with_retries
 from crm.core.forms import issue_form_ticket, read_form_ticket
 from crm.extensions import db, limiter
 from crm.intake.forms import QuoteRequestForm
-from crm.intake.operations import IntakeRejected, find_by_submission_key, submit_inquiry
+from crm.intake.operations import IntakeRejected, submit_inquiry
 from crm.intake.requests import DOCUMENTS
 from crm.leads.models import Inquiry
 
@@ -70,28 +70,20 @@ def contact():
 
 
 def _submit(form: QuoteRequestForm, ticket: tuple[str, float]) -> tuple[int, str]:
-    """Run the intake operation and commit; the inquiry's id and reference. A resent form
-    gets the inquiry it made first; a unique value someone else took meanwhile (a random
-    reference drawn twice, a company's domain) makes the whole intake run again."""
-    for attempt in range(1, INTAKE_ATTEMPTS + 1):
-        try:
-            inquiry = submit_inquiry(
-                db.session, request=form.to_request(request.form), submission_key=ticket[0],
-                seconds_to_fill=ticket[1], honeypot=form.website.data or "",
-                ip=request.remote_addr, user_agent=request.user_agent.string,
-                min_fill_seconds=current_app.config["CRM_MIN_FILL_SECONDS"],
-            )
-            db.session.flush()  # the id is read before the commit, which would expire it
-            receipt = inquiry.id, inquiry.reference
-            db.session.commit()
-            return receipt
-        except IntegrityError:
-            db.session.rollback()
-            inquiry = find_by_submission_key(db.session, ticket[0])
-            if inquiry is not None:  # a double click raced the first one: show what it made
-                return inquiry.id, inquiry.reference
-            if attempt == INTAKE_ATTEMPTS:
-                raise
+    """Run the intake operation and commit; the inquiry's id and reference. A unique value
+    someone else took meanwhile runs the intake again: a double click's twin then finds the
+    first inquiry by its key; a random reference drawn twice gets a new one."""
+    def run() -> tuple[int, str]:
+        inquiry = submit_inquiry(
+            db.session, request=form.to_request(request.form), submission_key=ticket[0],
+            seconds_to_fill=ticket[1], honeypot=form.website.data or "",
+            ip=request.remote_addr, user_agent=request.user_agent.string,
+            min_fill_seconds=current_app.config["CRM_MIN_FILL_SECONDS"],
+        )
+        db.session.flush()  # the id is read before the commit, which would expire it
+        return inquiry.id, inquiry.reference
+
+    return commit_with_retries(db.session, run, attempts=INTAKE_ATTEMPTS)
 
 
 @bp.get("/contact/thanks/<reference>")

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.catalog.pdf import html_to_pdf
+from crm.core.database import commit_with_retries
 from crm.core.types import utcnow
 from crm.extensions import db, limiter
 from crm.leads.timeline import country_name, kg, number
@@ -36,7 +37,6 @@ bp = Blueprint("quote_public", __name__)
 Q = QuoteStatus
 # Rendering a PDF costs a few hundred milliseconds of CPU (the spec sheets' limit).
 DEFAULT_PDF_RATE_LIMIT = "20 per minute;300 per day"
-ANSWER_ATTEMPTS = 3  # a customer's answer racing staff saves of the same lead
 
 
 def money(value: Decimal | None) -> str:
@@ -145,22 +145,13 @@ def decline(token: str):
 
 def _answer(quote: Quote, token: str, answer, thanks: str):
     """Record the customer's answer (again is harmless); a refusal shows the page with why.
-
-    A staff save of the same lead between our read and our write (its version moved on) is
-    no reason to fail the customer: the answer runs again on the fresh rows.
-    """
-    for attempt in range(1, ANSWER_ATTEMPTS + 1):
-        try:
-            answer()
-            db.session.commit()
-            break
-        except QuoteError as exc:
-            db.session.commit()  # the operation may have found the quote expired: keep that
-            flash(str(exc), "error")
-            return _render(quote, token, status=400)
-        except StaleDataError:
-            db.session.rollback()  # expires quote and lead: the next try reads them afresh
-            if attempt == ANSWER_ATTEMPTS:
-                raise
+    A staff save of the same lead between our read and our write is no reason to fail the
+    customer: the answer runs again on the fresh rows."""
+    try:
+        commit_with_retries(db.session, answer, retry_on=StaleDataError, attempts=3)
+    except QuoteError as exc:
+        db.session.commit()  # the operation may have found the quote expired: keep that
+        flash(str(exc), "error")
+        return _render(quote, token, status=400)
     flash(thanks, "success")
     return redirect(url_for(".show", token=token), 303)
