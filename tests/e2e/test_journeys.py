@@ -136,8 +136,11 @@ def test_salesperson_works_the_lead_and_sends_a_quote(site, page, shot):
     lead_id, reference = _new_lead(site, "Journeyco")
     sign_in(page, site, "sales")
     page.click("nav >> text=Leads")
+    expect(page).to_have_url(re.compile(r"/dashboard/leads/$"))
     page.fill("#q", "journeyco")
-    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # submits the filter form: wait for the results page
+    expect(page).to_have_url(re.compile(r"[?&]q=journeyco"))
+    expect(page.locator(".inquiry-reference")).to_have_text([reference])
     shot(page, "lead-list")
     assert_every_control_labelled(page)
     page.click(f"text={reference}")
