@@ -18,7 +18,9 @@ alike):
 - ``POST /contact``: a complete quote request (one L-serine line computed from a 500 mg × 60 ×
   10,000 × 5 % plan), a unique email and company each time, so each post makes a new lead;
   CSRF token from one form view per client, a fresh ticket per post; every answer a 303.
-  Target: at least half the bare insert's rate;
+  Target: at least half the bare insert's rate. Beside them, on one connection, the same post
+  to ``/bench/quote-form-only`` (the form alone, no pipeline): the part of the gap that is the
+  form's;
 - ``GET /dashboard/leads/``, signed in, from ``naive_app`` and from ``app``: unfiltered, and
   the searches of ``SEARCHES``. Target: each search at least 5 × the naive rate;
 
@@ -174,12 +176,13 @@ class QuoteClient:
 
     tickets = URLSafeTimedSerializer(SECRET_KEY, salt="form-ticket")
 
-    def __init__(self, port: int, name: str):
+    def __init__(self, port: int, name: str, path: str = "/contact"):
         self.browser = Browser(port)
         self.csrf_token = self.browser.csrf_token("/contact")
         self.name = name
+        self.path = path
         self.sequence = 0
-        self.created = 0  # 303s: leads made
+        self.created = 0  # 303s: leads made (by /contact)
 
     def __call__(self) -> int:
         self.sequence += 1
@@ -187,8 +190,8 @@ class QuoteClient:
         form = {**QUOTE, "csrf_token": self.csrf_token,
                 "ticket": self.tickets.dumps(uuid.uuid4().hex),
                 "company": f"Bench Nutrition {n}", "email": f"ana@bench-{n}.example"}
-        status = self.browser.send("POST", "/contact", form)[0]
-        self.created += status == 303
+        status = self.browser.send("POST", self.path, form)[0]
+        self.created += status == 303 and self.path == "/contact"
         return status
 
 
@@ -267,9 +270,11 @@ def measure(port: int, naive_port: int, args) -> tuple[list, dict]:
 
     bare = ("POST /bench/bare-insert", [BareClient(port, f"b{i}") for i in range(n)])
     quote = ("POST /contact", [QuoteClient(port, f"q{i}") for i in range(n)])
-    for _, clients in (bare, quote):
+    form_only = ("POST /bench/quote-form-only",
+                 [QuoteClient(port, f"f{i}", "/bench/quote-form-only") for i in range(n)])
+    for _, clients in (bare, quote, form_only):
         run_load(clients, 30, warm)
-    pairs = [pair(bare, quote, conc) for conc in (1, n)]
+    pairs = [pair(bare, quote, conc) for conc in (1, n)] + [pair(bare, form_only, 1)]
     readers = {p: [PageClient(p) for _ in range(n)] for p in (port, naive_port)}
     for q, status in SEARCHES:
         path = list_path(q, status)

@@ -6,6 +6,10 @@
 ``POST /bench/bare-insert`` is the least a form post can do on this stack: a one-field form
 with its CSRF token, one row inserted into ``bench_rows``, a commit and a 303.
 
+``POST /bench/quote-form-only`` takes the quote request as ``/contact`` does (its form, ticket,
+CSRF token, validation and parsing into a ``QuoteRequest``) and answers 303 without running the
+intake pipeline: what the form alone costs, beside the whole request.
+
 ``naive_app`` is the lead list as the bare stack writes it (``make_naive``): the search an
 ILIKE ``'%term%'`` over four columns, which no index serves, and the total an exact count of
 every match, as ``db.paginate`` counts: the baseline the issue names, a search that scans every
@@ -20,9 +24,11 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length
 
 from crm import create_app
-from crm.core.forms import Form
+from crm.core.forms import Form, read_form_ticket
 from crm.core.types import UTCDateTime, utcnow
 from crm.extensions import db
+from crm.intake import views as intake_views
+from crm.intake.forms import QuoteRequestForm
 from crm.leads import queries
 from crm.leads.models import Lead
 
@@ -50,6 +56,15 @@ def bare_insert():
     return render_template_string(PAGE, form=form), 400 if request.method == "POST" else 200
 
 
+def quote_form_only():
+    """``crm.intake.views.contact`` up to the pipeline: form, ticket, validation, parsing."""
+    form = QuoteRequestForm(ingredients=intake_views._active_ingredients())
+    if read_form_ticket(form.ticket.data) is None or not form.validate_on_submit():
+        return "", 400
+    form.to_request(request.form)
+    return redirect(url_for("quote_form_only"), 303)
+
+
 def naive_search_condition(session, q: str, *, status=None, walk_order: bool = False):
     """What a search without an index looks like: every lead's four columns, scanned."""
     term = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -75,6 +90,8 @@ def build(*, naive: bool = False):
         make_naive()
     app = create_app()
     app.add_url_rule("/bench/bare-insert", "bare_insert", bare_insert, methods=["GET", "POST"])
+    app.add_url_rule("/bench/quote-form-only", "quote_form_only", quote_form_only,
+                     methods=["POST"])
     with app.app_context():
         metadata.create_all(db.engine, checkfirst=True)  # the benchmark made it already
     return app
