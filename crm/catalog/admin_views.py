@@ -41,10 +41,9 @@ def _edit_form(ingredient: Ingredient | None):
     if form.adding_rows:
         form.add_blank_rows()
     elif form.validate_on_submit():
-        editing = ingredient
         try:
             ingredient = commit_with_retries(db.session, lambda: operations.save_ingredient(
-                db.session, ingredient=editing, **form.values(), actor=current_user))
+                db.session, ingredient=ingredient, **form.values(), actor=current_user))
         except operations.CatalogError as exc:
             form.show_problems(exc.problems)
         else:
