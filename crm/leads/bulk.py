@@ -64,11 +64,14 @@ def seed_bulk(session, *, leads: int, seed: int = 7, progress=lambda n: None) ->
 
 
 def settle(engine) -> None:
-    """What autovacuum does soon after a bulk load, now: on PostgreSQL, VACUUM ANALYZE of the
-    tables ``seed_bulk`` fills (fresh statistics, the visibility map, and the GIN search
-    index's pending entries merged: until then every search reads them all). Nothing on
-    SQLite, whose plans here do not depend on statistics. Outside any transaction."""
-    if engine.dialect.name != "postgresql":
+    """What the databases do by themselves soon after a bulk load, now. PostgreSQL: VACUUM
+    ANALYZE of the tables ``seed_bulk`` fills (fresh statistics, the visibility map, and the
+    GIN search index's pending entries merged: until then every search reads them all).
+    SQLite: the FTS5 search index's segments merged into one (its plans here do not depend on
+    statistics). Outside any transaction."""
+    if engine.dialect.name == "sqlite":
+        with engine.begin() as connection:
+            connection.exec_driver_sql("INSERT INTO leads_fts(leads_fts) VALUES ('optimize')")
         return
     tables = ", ".join(model.__tablename__ for model in (
         Company, Contact, Lead, Inquiry, RequestedIngredient))

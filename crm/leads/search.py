@@ -1,6 +1,6 @@
-"""The lead search, through the index of migrations 0004 and 0009 on each database."""
+"""The lead search, through the index of migrations 0004, 0009 and 0010 on each database."""
 
-from sqlalchemy import Integer, column, literal_column, select, table
+from sqlalchemy import Integer, and_, column, literal_column, table
 
 from crm.core.paging import contains_pattern
 from crm.leads.models import Lead, LeadStatus
@@ -8,29 +8,35 @@ from crm.leads.models import Lead, LeadStatus
 _fts = table("leads_fts", column("rowid", Integer))
 
 
+def status_code(status: LeadStatus) -> str:
+    """How SQLite's search index holds a status: its first three letters, one trigram
+    (migration 0010), which no other status shares."""
+    return status.value[:3]
+
+
 def search_condition(session, q: str, *, status: LeadStatus | None = None,
                      walk_order: bool = False):
     """Leads whose reference, company, contact or email contains ``q``, through the index.
 
     SQLite: the FTS5 trigram table matches a quoted phrase as a substring of 3+ characters,
-    in the search text only (its other column, the status, is matched too when the list
-    shows one ``status``: one FTS query instead of checking every match's status).
+    in the search text only (its other column, the status code, is matched too when the list
+    shows one ``status``: one FTS query instead of checking every match's status). The index
+    drives the query: the condition joins it to the leads by rowid.
     PostgreSQL: ILIKE, which the GIN index over (status, trigrams) serves from 3 characters.
     Shorter terms fall back to a LIKE scan (rare, and short terms match most rows anyway).
 
     ``walk_order``: the term matches many leads, so the page fills fastest walking the leads
-    in the list's order and keeping those among the matches, rather than fetching every match
-    and sorting them (SQLite, whose planner would start from the matches: ``id + 0`` keeps it
-    from looking the matches up by id; PostgreSQL's planner weighs both by itself).
+    in the list's order and keeping those that contain the term, rather than fetching every
+    match and sorting them: on SQLite a LIKE on each lead walked (dense matches make the walk
+    short); PostgreSQL's planner weighs both plans by itself.
     """
     term = q.strip().lower()
     pattern = contains_pattern(term)
-    if session.get_bind().dialect.name == "sqlite":
-        if len(term) < 3:
-            return Lead.search_text.like(pattern, escape="\\")
-        match = 'search_text : "' + term.replace('"', '""') + '"'
-        if status is not None:
-            match += f' AND status : "{status.value}"'
-        matches = select(_fts.c.rowid).where(literal_column("leads_fts").op("MATCH")(match))
-        return (Lead.id + 0 if walk_order else Lead.id).in_(matches)
-    return Lead.search_text.ilike(pattern, escape="\\")
+    if session.get_bind().dialect.name != "sqlite":
+        return Lead.search_text.ilike(pattern, escape="\\")
+    if len(term) < 3 or walk_order:
+        return Lead.search_text.like(pattern, escape="\\")
+    match = 'search_text : "' + term.replace('"', '""') + '"'
+    if status is not None:
+        match += f' AND status : "{status_code(status)}"'
+    return and_(_fts.c.rowid == Lead.id, literal_column("leads_fts").op("MATCH")(match))
