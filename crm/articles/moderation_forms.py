@@ -9,7 +9,6 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SearchField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -28,7 +27,7 @@ from crm.articles.forms import http_url
 from crm.articles.models import CommentStatus
 from crm.articles.moderation import ACTION_LABELS, ACTIONS
 from crm.articles.moderation_queries import QueueFilters
-from crm.core.forms import Form
+from crm.core.forms import Form, SelectField
 from crm.core.paging import PAGE_SIZE
 from crm.core.urls import is_safe_next
 

@@ -5,7 +5,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     PasswordField,
-    SelectField,
     SelectMultipleField,
     StringField,
 )
@@ -13,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from crm.auth.models import Role
-from crm.core.forms import Form
+from crm.core.forms import Form, SelectField
 
 MIN_PASSWORD_LENGTH = 10
 COUNTRY_CHOICES = [

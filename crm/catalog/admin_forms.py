@@ -14,7 +14,6 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -31,7 +30,7 @@ from wtforms.validators import (
 
 from crm.catalog import rules
 from crm.catalog.operations import SpecLine, TierLine
-from crm.core.forms import Form
+from crm.core.forms import Form, SelectField
 
 ROWS_PER_CLICK = 5  # "Add rows" adds up to this many empty rows
 BLANK_ROWS_ON_OPEN = 3

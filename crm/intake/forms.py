@@ -13,7 +13,6 @@ from wtforms import (
     EmailField,
     FormField,
     HiddenField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -25,7 +24,7 @@ from wtforms.validators import (
 )
 
 from crm.auth.forms import COUNTRY_CHOICES
-from crm.core.forms import Form
+from crm.core.forms import Form, SelectField, fixed_select_field
 from crm.intake.fields import (
     OTHER,
     SOURCE_PAGE_LENGTH,
@@ -128,8 +127,9 @@ class QuoteRequestForm(Form):
                             validators=[Optional(), at_most(100)])
     company_type = SelectField("Your company is a", validators=[Optional()],
                                choices=choices_with_prompt(COMPANY_TYPES, "Choose one (optional)"))
-    country = SelectField("Country", validators=[InputRequired("Choose your country.")],
-                          choices=[SelectChoice("", "Choose your country"), *COUNTRY_CHOICES])
+    country = fixed_select_field(
+        "Country", [SelectChoice("", "Choose your country"), *COUNTRY_CHOICES],
+        validators=[InputRequired("Choose your country.")])
 
     # 2 · Your product
     formulation_type = SelectField(

@@ -5,7 +5,6 @@ from wtforms import (
     DateField,
     HiddenField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -20,7 +19,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from crm.core.forms import Form
+from crm.core.forms import Form, SelectField
 from crm.core.urls import is_safe_next
 from crm.extensions import db
 from crm.leads.models import LeadStatus

@@ -1,10 +1,10 @@
 """The filter form above the email log (a GET form: no CSRF token, nothing changes)."""
 
-from wtforms import SearchField, SelectField
+from wtforms import SearchField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from crm.core.forms import Form
+from crm.core.forms import Form, SelectField
 from crm.notifications.models import EmailStatus
 from crm.notifications.queries import LogFilters
 

@@ -10,14 +10,13 @@ from wtforms import (
     FieldList,
     FormField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from crm.core.forms import Form, refuse_control_characters
+from crm.core.forms import Form, SelectField, refuse_control_characters
 from crm.quotes.models import CURRENCIES, INCOTERMS, Quote
 from crm.quotes.operations import LineInput
 

@@ -168,7 +168,7 @@ def test_an_owner_who_left_sales_is_shown_but_not_offered(client, auth, catalog)
     db.session.commit()
     auth.login("admin")
     page = page_of(client, lead)
-    assert f'<option disabled selected value="{ann.id}">Ann Gone (current owner)</option>' in page
+    assert f'<option value="{ann.id}" disabled selected>Ann Gone (current owner)</option>' in page
 
 
 # --- the actions -----------------------------------------------------------------------------
