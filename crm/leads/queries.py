@@ -199,14 +199,22 @@ def list_statuses(filters: LeadFilters) -> tuple[LeadStatus, ...]:
 def lead_page(session, *, filters: LeadFilters, page: int = 1) -> LeadPage:
     """One page of the list (two statements: the capped count and the rows).
 
-    The count comes first: when a search matches more leads than the cap and the list is in
-    date order (which an index serves), the rows are found walking that order.
+    The count comes first. A search counts by fetching the ids of its matches (at most the
+    cap): when they are all there, the page is read by id, and the search runs once, not
+    twice. When a search matches more leads than the cap and the list is in date order
+    (which an index serves), the rows are found walking that order.
     """
     number = page_number(page)
     conditions = _conditions(session, filters, list_statuses(filters))
     cap = COUNT_CAP
-    total = session.scalar(select(_capped_count(conditions, cap)))
-    if filters.q and total > cap and filters.sort == "created_at":
+    if filters.q:
+        ids = session.scalars(select(Lead.id).where(*conditions).limit(cap + 1)).all()
+        total = len(ids)
+    else:
+        total = session.scalar(select(_capped_count(conditions, cap)))
+    if filters.q and total <= cap:
+        conditions = [Lead.id.in_(ids)]
+    elif filters.q and filters.sort == "created_at":
         conditions = _conditions(session, filters, list_statuses(filters), walk_order=True)
     query = _ordered(select(*LIST_COLUMNS).where(*conditions), filters)
     rows = session.execute(
