@@ -22,7 +22,9 @@ def search_condition(session, q: str, *, status: LeadStatus | None = None,
     in the search text only (its other column, the status code, is matched too when the list
     shows one ``status``: one FTS query instead of checking every match's status). The index
     drives the query: the condition joins it to the leads by rowid.
-    PostgreSQL: ILIKE, which the GIN index over (status, trigrams) serves from 3 characters.
+    PostgreSQL: LIKE, which the GIN index over (status, trigrams) serves from 3 characters
+    (the search text and the term are both lower case, so LIKE finds what ILIKE would,
+    without folding the case of every match it rechecks).
     Shorter terms fall back to a LIKE scan (rare, and short terms match most rows anyway).
 
     ``walk_order``: the term matches many leads, so the page fills fastest walking the leads
@@ -32,9 +34,7 @@ def search_condition(session, q: str, *, status: LeadStatus | None = None,
     """
     term = q.strip().lower()
     pattern = contains_pattern(term)
-    if session.get_bind().dialect.name != "sqlite":
-        return Lead.search_text.ilike(pattern, escape="\\")
-    if len(term) < 3 or walk_order:
+    if session.get_bind().dialect.name != "sqlite" or len(term) < 3 or walk_order:
         return Lead.search_text.like(pattern, escape="\\")
     match = 'search_text : "' + term.replace('"', '""') + '"'
     if status is not None:
