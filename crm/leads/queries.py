@@ -216,7 +216,7 @@ def lead_page(session, *, filters: LeadFilters, page: int = 1) -> LeadPage:
         total = session.scalar(select(_capped_count(conditions, cap)))
     if filters.q and total <= cap and session.get_bind().dialect.name == "sqlite":
         conditions = [Lead.id.in_(ids)]
-    elif filters.q and filters.sort == "created_at":
+    elif filters.q and total > cap and filters.sort == "created_at":
         conditions = _conditions(session, filters, list_statuses(filters), walk_order=True)
     query = _ordered(select(*LIST_COLUMNS).where(*conditions), filters)
     rows = session.execute(
