@@ -332,6 +332,17 @@ def test_export_is_in_the_list_order(client, auth, catalog):
     assert [row[0] for row in rows] == [m.reference for m in reversed(made)]
 
 
+def test_board_and_export_search_like_the_list(client, auth, catalog):
+    auth.login("sales")
+    found = [lead(email="a@meadowfield.example", company="Meadowfield"),
+             lead(email="b@meadowfield-labs.example", company="Meadowfield Labs", status="won")]
+    other = lead(email="c@harbour.example", company="Harbour Foods", status="won")
+    board = get(client, BOARD, q="meadowf")
+    assert all(f.reference in board for f in found) and other.reference not in board
+    rows = _csv(client.get(EXPORT, query_string={"q": "meadowf", "status": "all"}))[1:]
+    assert sorted(row[0] for row in rows) == sorted(f.reference for f in found)
+
+
 def test_board_has_a_column_per_status_and_caps_cards(client, auth, catalog, monkeypatch):
     auth.login("sales")
     news = [lead(email=f"n@board{n}.example", company=f"New Co {n}") for n in range(3)]
