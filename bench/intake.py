@@ -25,7 +25,9 @@ alike):
   the searches of ``SEARCHES``. Target: each search at least 5 × the naive rate;
 
 and, in this process, the SQL alone of each search: ``crm.leads.queries.lead_page`` (its two
-statements, the count and the page), indexed and naive, best of ``--repeats``.
+statements, the count and the page), indexed and naive, best of ``--repeats``. Last, the
+ceiling of each search's ratio: the unfiltered list's rate over that naive search's (a search
+cannot beat the same page without one).
 """
 
 import argparse
@@ -336,6 +338,16 @@ def report(label: str, args, seeded: float, pairs: list, sql: list, made: dict,
           f"({intake[0]:.2f} at 1 connection, {intake[1]:.2f} at {n})")
     print(f"target: searches ≥ 5 × naive: {met(sum(search.values(), []), 5)} ("
           + ", ".join(f"{q} {one:.1f} / {many:.1f}" for q, (one, many) in search.items())
+          + f" at 1 / {n} connections)")
+    # The most a search can gain: the same page with no search at all, against each naive one.
+    plain = {row.conns: row.result.rate for _, row in pairs if row.name == list_path("", None)}
+    naive = {(row.name.removesuffix(" naive"), row.conns): row.result.rate
+             for row, _ in pairs if row.name.endswith(" naive")}
+    ceilings = {q: [plain[conns] / naive[list_path(q, status), conns]
+                    if naive[list_path(q, status), conns] else float("nan") for conns in (1, n)]
+                for q, status in SEARCHES if q}
+    print("ceiling: the list with no search, as × each naive search ("
+          + ", ".join(f"{q} {one:.1f} / {many:.1f}" for q, (one, many) in ceilings.items())
           + f" at 1 / {n} connections)", flush=True)
 
 
