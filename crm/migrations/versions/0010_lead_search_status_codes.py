@@ -20,51 +20,40 @@ branch_labels = None
 depends_on = None
 
 TRIGGERS = ("leads_fts_ai", "leads_fts_ad", "leads_fts_au")
+CODE = "substr({row}.status, 1, 3)"  # what 0010 indexes of a status
+WHOLE = "{row}.status"  # what 0009 indexed
 
 
-def _drop() -> None:
+def _build(content: str, status: str) -> None:
+    """(Re)create leads_fts over (search_text, status) and the triggers that keep it current,
+    indexing ``status`` (an expression of the row) and handing the same back on delete."""
     for trigger in TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     op.execute("DROP TABLE IF EXISTS leads_fts")
+    op.execute(f"CREATE VIRTUAL TABLE leads_fts USING fts5(search_text, status, {content}, "
+               "tokenize='trigram')")
+    new = f"new.id, new.search_text, {status.format(row='new')}"
+    old = f"old.id, old.search_text, {status.format(row='old')}"
+    columns = "leads_fts(rowid, search_text, status)"
+    delete = f"INSERT INTO leads_fts(leads_fts, rowid, search_text, status) VALUES ('delete', {old});"
+    op.execute(f"CREATE TRIGGER leads_fts_ai AFTER INSERT ON leads BEGIN "
+               f"INSERT INTO {columns} VALUES ({new}); END")
+    op.execute(f"CREATE TRIGGER leads_fts_ad AFTER DELETE ON leads BEGIN {delete} END")
+    op.execute("CREATE TRIGGER leads_fts_au AFTER UPDATE OF search_text, status ON leads BEGIN "
+               f"{delete} INSERT INTO {columns} VALUES ({new}); END")
 
 
 def upgrade():
     if op.get_bind().dialect.name != "sqlite":
         return
-    _drop()
-    op.execute("CREATE VIRTUAL TABLE leads_fts USING fts5(search_text, status, content='', "
-               "tokenize='trigram')")
-    new = "new.id, new.search_text, substr(new.status, 1, 3)"
-    old = "old.id, old.search_text, substr(old.status, 1, 3)"
-    op.execute("CREATE TRIGGER leads_fts_ai AFTER INSERT ON leads BEGIN "
-               f"INSERT INTO leads_fts(rowid, search_text, status) VALUES ({new}); END")
-    op.execute("CREATE TRIGGER leads_fts_ad AFTER DELETE ON leads BEGIN "
-               "INSERT INTO leads_fts(leads_fts, rowid, search_text, status) "
-               f"VALUES ('delete', {old}); END")
-    op.execute("CREATE TRIGGER leads_fts_au AFTER UPDATE OF search_text, status ON leads BEGIN "
-               "INSERT INTO leads_fts(leads_fts, rowid, search_text, status) "
-               f"VALUES ('delete', {old}); "
-               f"INSERT INTO leads_fts(rowid, search_text, status) VALUES ({new}); END")
+    _build("content=''", CODE)
     op.execute("INSERT INTO leads_fts(rowid, search_text, status) "
-               "SELECT id, search_text, substr(status, 1, 3) FROM leads")
+               f"SELECT id, search_text, {CODE.format(row='leads')} FROM leads")
 
 
 def downgrade():
     """Back to 0009's index: the text and the whole status, read from the leads table."""
     if op.get_bind().dialect.name != "sqlite":
         return
-    _drop()
-    op.execute("CREATE VIRTUAL TABLE leads_fts USING fts5(search_text, status, content='leads', "
-               "content_rowid='id', tokenize='trigram')")
-    op.execute("CREATE TRIGGER leads_fts_ai AFTER INSERT ON leads BEGIN "
-               "INSERT INTO leads_fts(rowid, search_text, status) "
-               "VALUES (new.id, new.search_text, new.status); END")
-    op.execute("CREATE TRIGGER leads_fts_ad AFTER DELETE ON leads BEGIN "
-               "INSERT INTO leads_fts(leads_fts, rowid, search_text, status) "
-               "VALUES ('delete', old.id, old.search_text, old.status); END")
-    op.execute("CREATE TRIGGER leads_fts_au AFTER UPDATE OF search_text, status ON leads BEGIN "
-               "INSERT INTO leads_fts(leads_fts, rowid, search_text, status) "
-               "VALUES ('delete', old.id, old.search_text, old.status); "
-               "INSERT INTO leads_fts(rowid, search_text, status) "
-               "VALUES (new.id, new.search_text, new.status); END")
+    _build("content='leads', content_rowid='id'", WHOLE)
     op.execute("INSERT INTO leads_fts(leads_fts) VALUES ('rebuild')")
