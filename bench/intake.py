@@ -22,7 +22,9 @@ alike):
   to ``/bench/quote-form-only`` (the form alone, no pipeline): the part of the gap that is the
   form's;
 - ``GET /dashboard/leads/``, signed in, from ``naive_app`` and from ``app``: unfiltered, and
-  the searches of ``SEARCHES``. Target: each search at least 5 × the naive rate;
+  the searches of ``SEARCHES``. Target: each search at least 5 × the naive rate; then, from
+  ``app`` alone, the pages of ``OTHER_PAGES`` (the overview, an owner's list, the unassigned
+  queue), with no target;
 
 and, in this process, the SQL alone of each search: ``crm.leads.queries.lead_page`` (its two
 statements, the count and the page), indexed and naive, best of ``--repeats``. Last, the
@@ -77,6 +79,10 @@ QUOTE = {  # the form as a browser sends it: empty fields included
 # The lead list as a salesperson asks for it: (q, status). Terms that match many leads (about
 # 11 % and 6 %) within one status, and a company looked up in every status (about 0.3 %).
 SEARCHES = [("", None), ("nutra", "new"), ("kowal", "qualified"), ("summitpeak", "all")]
+# Other staff pages, timed without a baseline or a target: the overview, and the list of a
+# salesperson's own leads and of the unassigned queue (the bench admin owns no lead: the case
+# where a walk in date order never fills its page).
+OTHER_PAGES = ["/dashboard/", "/dashboard/leads/?owner=me", "/dashboard/leads/?owner=unassigned"]
 
 
 def list_path(q: str, status: str | None) -> str:
@@ -256,7 +262,8 @@ def bench(database, args) -> None:
 
 
 def measure(port: int, naive_port: int, args) -> tuple[list, dict]:
-    """(baseline Row, Row) pairs, and how many leads and bench rows the posts made."""
+    """(baseline Row, Row) pairs (the baseline None for a page timed on its own), and how many
+    leads and bench rows the posts made."""
     n = args.concurrency
     warm = max(2 * args.workers, n)  # enough for every worker to load its templates
 
@@ -286,6 +293,14 @@ def measure(port: int, naive_port: int, args) -> tuple[list, dict]:
             run_load(clients, 60, warm)
         pairs += [pair((f"{path} naive", readers[naive_port]), (path, readers[port]), conc)
                   for conc in (1, n)]
+    for path in OTHER_PAGES:
+        clients = readers[port]
+        for client in clients:
+            client.path = path
+        run_load(clients, 60, warm)
+        pairs += [(None, Row(path, conc, run_load(clients[:conc], args.seconds,
+                                                  args.max_requests), clients[0].browser.bytes))
+                  for conc in (1, n)]
     made = {"leads": sum(c.created for c in quote[1]),
             "bench_rows": sum(c.created for c in bare[1])}
     return pairs, made
@@ -310,8 +325,11 @@ def report(label: str, args, seeded: float, pairs: list, sql: list, made: dict,
               f"{size}{note}" + (f"  UNEXPECTED: {wrong}" if wrong else ""))
 
     ratios = {}  # (request, connections): rate ÷ its baseline's rate
-    wrong = sum(unexpected(row) for pair in pairs for row in pair)
+    wrong = sum(unexpected(row) for pair in pairs for row in pair if row)
     for baseline, row in pairs:
+        if baseline is None:  # a page timed on its own
+            line(row)
+            continue
         times = row.result.rate / baseline.result.rate if baseline.result.rate else float("nan")
         ratios[row.name, row.conns] = times
         line(baseline)
@@ -342,7 +360,7 @@ def report(label: str, args, seeded: float, pairs: list, sql: list, made: dict,
     # The most a search can gain: the same page with no search at all, against each naive one.
     plain = {row.conns: row.result.rate for _, row in pairs if row.name == list_path("", None)}
     naive = {(row.name.removesuffix(" naive"), row.conns): row.result.rate
-             for row, _ in pairs if row.name.endswith(" naive")}
+             for row, _ in pairs if row and row.name.endswith(" naive")}
     ceilings = {q: [plain[conns] / naive[list_path(q, status), conns]
                     if naive[list_path(q, status), conns] else float("nan") for conns in (1, n)]
                 for q, status in SEARCHES if q}

@@ -3,6 +3,7 @@ another page follows."""
 
 from dataclasses import dataclass
 
+from sqlalchemy import literal
 from sqlalchemy.engine import Row
 
 PAGE_SIZE = 50
@@ -24,9 +25,20 @@ def page_number(requested: int | None) -> int:
     return min(max(requested or 1, 1), MAX_PAGE)
 
 
+def limited(query, limit: int, offset: int = 0):
+    """``query`` with its LIMIT and OFFSET written into the SQL as numbers, not parameters.
+
+    A planner that knows how few rows are wanted weighs its plans by it: given ``LIMIT ?``,
+    SQLite walked the whole date index looking for the newest leads of an owner who had none
+    (50 ms at 100,000 leads) rather than read that owner's leads from their index (0.1 ms).
+    """
+    query = query.limit(literal(limit, literal_execute=True))
+    return query.offset(literal(offset, literal_execute=True)) if offset else query
+
+
 def fetch_page(session, query, number: int, size: int = PAGE_SIZE) -> Page:
     """Rows ``size`` at a time for page ``number`` of an ordered query, in one statement."""
-    rows = session.execute(query.offset((number - 1) * size).limit(size + 1)).all()
+    rows = session.execute(limited(query, size + 1, (number - 1) * size)).all()
     return Page(items=rows[:size], number=number, has_next=len(rows) > size)
 
 

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, cast, func, literal_column, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 
+from crm.core.paging import limited
 from crm.leads.models import OPEN_STATUSES, Lead, LeadStatus
 from crm.leads.queries import LIST_COLUMNS, staff
 
@@ -39,33 +40,22 @@ class Overview:
 
 
 def _limited(session, query, limit: int) -> tuple[list[Row], bool]:
-    rows = session.execute(query.limit(limit + 1)).all()
+    rows = session.execute(limited(query, limit + 1)).all()
     return rows[:limit], len(rows) > limit
 
 
-def week_start(session):
-    """The Monday (a date) of each lead's creation week, in UTC, per dialect."""
-    # Literals, not bound parameters: GROUP BY must repeat the SELECT expression exactly.
-    if session.get_bind().dialect.name == "postgresql":
-        utc = func.timezone(literal_column("'UTC'"), Lead.created_at)
-        return cast(func.date_trunc(literal_column("'week'"), utc), Date)
-    # SQLite stores UTC text; 'weekday 0' moves to the week's Sunday, -6 days to its Monday.
-    return func.date(Lead.created_at, literal_column("'weekday 0'"), literal_column("'-6 days'"))
-
-
 def leads_per_week(session, *, today: date, weeks: int = WEEKS) -> list[tuple[date, int]]:
-    """New leads per week (Monday first) for the last ``weeks`` weeks, this one included."""
+    """New leads per week (Monday first, UTC) for the last ``weeks`` weeks, this one included:
+    one count per week over a range of the creation index, all in one statement."""
     first = today - timedelta(days=today.weekday(), weeks=weeks - 1)
-    week = week_start(session).label("week")
-    rows = session.execute(
-        select(week, func.count()).where(
-            Lead.merged_into_id.is_(None),
-            Lead.created_at >= datetime.combine(first, time.min, UTC),
-        ).group_by(week)
-    ).all()
-    counts = {(w if isinstance(w, date) else date.fromisoformat(w)): n for w, n in rows}
-    return [(first + timedelta(weeks=n), counts.get(first + timedelta(weeks=n), 0))
-            for n in range(weeks)]
+    mondays = [first + timedelta(weeks=n) for n in range(weeks + 1)]
+    bounds = [datetime.combine(monday, time.min, UTC) for monday in mondays]
+    counts = session.execute(select(*(
+        select(func.count()).where(Lead.merged_into_id.is_(None), Lead.created_at >= start,
+                                   Lead.created_at < end).scalar_subquery()
+        for start, end in zip(bounds, bounds[1:], strict=False)
+    ))).one()
+    return list(zip(mondays, counts, strict=False))
 
 
 def overview(session, *, user_id: int, now: datetime) -> Overview:
@@ -81,11 +71,14 @@ def overview(session, *, user_id: int, now: datetime) -> Overview:
     overdue, overdue_more = _limited(session, select(*LIST_COLUMNS).where(
         *open_, Lead.next_action_on < now.date()
     ).order_by(Lead.next_action_on, Lead.id), OVERVIEW_ROWS)
-    # Newest first: the ones a reply can still save, and (due = created + a fixed delay) an
-    # order the created_at index gives without sorting every unanswered lead.
+    # Newest first: the ones a reply can still save, and (due = created + a fixed delay) the
+    # order of the unanswered leads' index, walked until the page is full. "Not closed" says
+    # "open" in a form no index serves, so that SQLite walks that one even without statistics.
+    closed = [status for status in LeadStatus if status not in OPEN_STATUSES]
     breaches, breaches_more = _limited(session, select(
         *LIST_COLUMNS, Lead.first_response_due_at).where(
-        *open_, Lead.first_responded_at.is_(None), Lead.first_response_due_at < now
+        Lead.merged_into_id.is_(None), Lead.status.not_in(closed),
+        Lead.first_responded_at.is_(None), Lead.first_response_due_at < now
     ).order_by(Lead.created_at.desc(), Lead.id.desc()), OVERVIEW_ROWS)
     return Overview(
         status_counts=counts, my_open=my_open, my_open_more=my_more,

@@ -12,7 +12,7 @@ from sqlalchemy import Row, case, exists, func, literal_column, select, union_al
 
 from crm.auth.models import Role, User
 from crm.catalog.models import Ingredient
-from crm.core.paging import PAGE_SIZE, page_number
+from crm.core.paging import PAGE_SIZE, limited, page_number
 from crm.leads.models import OPEN_STATUSES, Lead, LeadStatus, RequestedIngredient
 from crm.leads.search import search_condition
 
@@ -176,7 +176,7 @@ def _conditions(session, filters: LeadFilters, statuses: tuple[LeadStatus, ...] 
 
 def _capped_count(conditions, cap: int):
     """``SELECT count(*) FROM (SELECT 1 FROM leads WHERE … LIMIT cap + 1)``, as a scalar."""
-    matching = select(literal_column("1")).select_from(Lead).where(*conditions).limit(cap + 1)
+    matching = limited(select(literal_column("1")).select_from(Lead).where(*conditions), cap + 1)
     return select(func.count()).select_from(matching.subquery()).scalar_subquery()
 
 
@@ -210,7 +210,7 @@ def lead_page(session, *, filters: LeadFilters, page: int = 1) -> LeadPage:
     conditions = _conditions(session, filters, list_statuses(filters))
     cap = COUNT_CAP
     if filters.q:
-        ids = session.scalars(select(Lead.id).where(*conditions).limit(cap + 1)).all()
+        ids = session.scalars(limited(select(Lead.id).where(*conditions), cap + 1)).all()
         total = len(ids)
     else:
         total = session.scalar(select(_capped_count(conditions, cap)))
@@ -219,9 +219,7 @@ def lead_page(session, *, filters: LeadFilters, page: int = 1) -> LeadPage:
     elif filters.q and total > cap and filters.sort == "created_at":
         conditions = _conditions(session, filters, list_statuses(filters), walk_order=True)
     query = _ordered(select(*LIST_COLUMNS).where(*conditions), filters)
-    rows = session.execute(
-        query.offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
-    ).all()
+    rows = session.execute(limited(query, PAGE_SIZE + 1, (number - 1) * PAGE_SIZE)).all()
     return LeadPage(items=rows[:PAGE_SIZE], number=number, total=min(total, cap),
                     capped=total > cap, has_next=len(rows) > PAGE_SIZE)
 
@@ -242,8 +240,8 @@ def board(session, *, filters: LeadFilters) -> list[BoardColumn]:
     conditions = _conditions(session, filters, None)
     cap = COUNT_CAP
     per_status = [
-        select(*BOARD_COLUMNS).where(*conditions, Lead.status == status)
-        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(BOARD_CARDS).subquery()
+        limited(select(*BOARD_COLUMNS).where(*conditions, Lead.status == status)
+                .order_by(Lead.created_at.desc(), Lead.id.desc()), BOARD_CARDS).subquery()
         for status in statuses
     ]
     cards = session.execute(union_all(*(select(part) for part in per_status))).all()
