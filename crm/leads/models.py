@@ -83,6 +83,8 @@ class Lead(db.Model):
         # The unassigned queue, newest first, however few leads wait in it.
         Index("ix_leads_unassigned", "created_at",
               **_where("owner_id IS NULL AND merged_into_id IS NULL")),
+        # The leads merged into one (a lead's page shows their emails): merged leads only.
+        Index("ix_leads_merged_into", "merged_into_id", **_where("merged_into_id IS NOT NULL")),
         # The overview's first-response breaches, newest first: unanswered leads only.
         Index("ix_leads_unanswered", "created_at", **_where("first_responded_at IS NULL")),
     )

@@ -34,7 +34,10 @@ def leads(app):
 
 
 def full_scans(plan: list[str]) -> list[str]:
-    return [line for line in plan if re.fullmatch(r"SCAN leads", line)]
+    """Plan lines that read every lead: a table scan, or an automatic index (which SQLite
+    builds for the one statement by reading the whole table)."""
+    return [line for line in plan
+            if re.fullmatch(r"SCAN leads", line) or re.match(r"SEARCH leads .*AUTOMATIC", line)]
 
 
 def test_the_overview_counts_from_indexes_and_walks_them_for_its_lists(leads, at_scale):
@@ -73,3 +76,17 @@ def test_the_lead_list_reads_an_owners_leads_through_an_index_of_them(leads, own
         # (its index is in date order within a status: SQLite reads a page's worth of each)
         assert any(re.search(r"ix_leads_live_created|ix_leads_live_status \(status=\?\)", line)
                    for line in rows_plan), rows_plan
+
+
+def test_a_lead_page_reads_no_lead_but_its_own_and_those_merged_into_it(client, auth, leads,
+                                                                         at_scale):
+    auth.login("sales")
+    target, merged = leads[0], leads[1]
+    merged.merged_into_id = target.id
+    db.session.commit()
+    with statistics(at_scale), plans() as seen:
+        response = client.get(f"/dashboard/leads/{target.id}")
+    assert response.status_code == 200
+    assert any("merged_into_id" in statement for statement in seen)
+    for statement, (plan, _) in seen.items():
+        assert not full_scans(plan), (statement, plan)
