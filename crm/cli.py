@@ -114,6 +114,15 @@ def seed_bulk_command(count: int, seed: int):
     click.echo(f"Added {count:,} leads.")
 
 
+@crm_cli.command("analyze")
+def analyze_command():
+    """Refresh the query planner's statistics (SQLite never does it by itself; run weekly)."""
+    from crm.core.database import analyze
+
+    analyze(db.engine)
+    click.echo("Statistics refreshed.")
+
+
 @crm_cli.command("expire-quotes")
 def expire_quotes_command():
     """Mark sent quotes past their validity as expired (run daily from cron)."""

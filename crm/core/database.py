@@ -27,6 +27,15 @@ def configure_engine(engine) -> None:
         event.listen(engine, "connect", _sqlite_pragmas)
 
 
+def analyze(engine) -> None:
+    """Refresh the statistics the query planner chooses indexes by. PostgreSQL's autovacuum
+    does it by itself; SQLite never does, and without them plans by rules of thumb (a list in
+    score order then sorts every open lead instead of walking that order's index)."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")
+    engine.dispose()  # an open SQLite connection keeps the statistics it read when it opened
+
+
 # Search structures made by hand in migrations 0004 and 0009, which the models do not describe.
 UNMODELLED = ("leads_fts", "ix_leads_search_trgm", "ix_leads_search_status_trgm")
 

@@ -10,6 +10,7 @@ from crm.auth.models import Role, User
 from crm.auth.operations import create_user
 from crm.catalog.formulation import kg_needed, round_to_packs
 from crm.catalog.models import Ingredient
+from crm.core.database import analyze
 from crm.core.types import utcnow
 from crm.intake.operations import REFERENCE_ALPHABET
 from crm.leads.models import Company, Contact, Inquiry, Lead, LeadStatus, RequestedIngredient
@@ -67,11 +68,12 @@ def settle(engine) -> None:
     """What the databases do by themselves soon after a bulk load, now. PostgreSQL: VACUUM
     ANALYZE of the tables ``seed_bulk`` fills (fresh statistics, the visibility map, and the
     GIN search index's pending entries merged: until then every search reads them all).
-    SQLite: the FTS5 search index's segments merged into one (its plans here do not depend on
-    statistics). Outside any transaction."""
+    SQLite: the FTS5 search index's segments merged into one, and ANALYZE (which SQLite never
+    runs by itself: see ``crm.core.database.analyze``). Outside any transaction."""
     if engine.dialect.name == "sqlite":
         with engine.begin() as connection:
             connection.exec_driver_sql("INSERT INTO leads_fts(leads_fts) VALUES ('optimize')")
+        analyze(engine)
         return
     tables = ", ".join(model.__tablename__ for model in (
         Company, Contact, Lead, Inquiry, RequestedIngredient))

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crm.articles.models import Article
 from crm.auth.models import Role, User
@@ -9,6 +9,7 @@ from crm.devserver import prepare
 from crm.extensions import db
 from crm.leads.models import Lead, LeadStatus
 from crm.notifications.models import OutboxEmail
+from tests.factories import seed_catalog, submit
 
 
 def test_seed_demo_is_idempotent(runner):
@@ -76,3 +77,27 @@ def test_first_run_prepares_the_database(app):
     assert len(created) == 3
     assert prepare(app) == []
     assert db.session.scalar(select(func.count()).select_from(Lead)) == 5  # once
+
+
+def _leads_analyzed() -> int:
+    """PostgreSQL: how many times the leads table was analyzed by hand."""
+    db.session.execute(text("SELECT pg_stat_clear_snapshot()"))
+    return db.session.scalar(text(
+        "SELECT analyze_count FROM pg_stat_user_tables "
+        "WHERE relname = 'leads' AND schemaname = current_schema()"))
+
+
+def test_analyze_refreshes_the_planners_statistics(runner):
+    seed_catalog()
+    submit()
+    postgres = db.engine.dialect.name == "postgresql"
+    before = _leads_analyzed() if postgres else None
+    db.session.commit()
+    result = runner.invoke(args=["crm", "analyze"])
+    assert result.exit_code == 0, result.output
+    if postgres:
+        assert _leads_analyzed() == before + 1
+    else:
+        stats = db.session.scalar(text(
+            "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_leads_live_created'"))
+        assert stats.startswith("1 ")  # one lead

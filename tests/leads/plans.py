@@ -16,6 +16,8 @@ from crm.extensions import db
 # sqlite_stat1 of the leads table after `flask crm seed-bulk --leads 100000` (rows, then rows
 # per distinct value of each leading column set).
 SCALE = {
+    "ix_leads_live_kg": "100000 415",
+    "ix_leads_live_score": "100000 991",
     "ix_leads_unanswered": "20137 1",
     "ix_leads_unassigned": "10026 1",
     "ix_leads_live_status": "100000 14286 1",

@@ -78,6 +78,20 @@ def test_the_lead_list_reads_an_owners_leads_through_an_index_of_them(leads, own
                    for line in rows_plan), rows_plan
 
 
+@pytest.mark.parametrize(("sort", "index"), [("score", "ix_leads_live_score"),
+                                           ("total_kg", "ix_leads_live_kg")])
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_the_list_in_another_order_walks_that_orders_index(leads, sort, index, direction):
+    """With statistics (``flask crm seed-bulk`` leaves them; so does PostgreSQL's autovacuum):
+    the open leads by score or by kilograms, without sorting them all."""
+    filters = queries.LeadFilters(sort=sort, direction=direction)
+    with statistics(at_scale=True), plans() as seen:
+        page = queries.lead_page(db.session, filters=filters)
+    assert len(page.items) == len(leads)
+    rows_plan = [plan for statement, (plan, _) in seen.items() if "ORDER BY" in statement]
+    assert rows_plan == [[f"SCAN leads USING INDEX {index}"]], rows_plan
+
+
 def test_a_lead_page_reads_no_lead_but_its_own_and_those_merged_into_it(client, auth, leads,
                                                                          at_scale):
     auth.login("sales")
