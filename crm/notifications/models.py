@@ -26,12 +26,15 @@ class OutboxEmail(db.Model):
     __table_args__ = (
         Index("ix_outbox_emails_due", "status", "next_attempt_at"),
         Index("ix_outbox_emails_related", "related_type", "related_id"),
+        # The email log filtered by status or by template, newest first.
+        Index("ix_outbox_emails_status_created", "status", "created_at"),
+        Index("ix_outbox_emails_template_created", "template", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    template: Mapped[str] = mapped_column(String(60), index=True)
+    template: Mapped[str] = mapped_column(String(60))
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(250))
     body_text: Mapped[str] = mapped_column(Text)

@@ -10,8 +10,8 @@ from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads import overview, queries
 from tests.factories import make_user, seed_catalog
-from tests.leads.plans import plans, statistics
 from tests.leads.test_lead_list import lead
+from tests.plans import plans, statistics
 
 
 @pytest.fixture(params=[False, True], ids=["no statistics", "statistics at 100,000 leads"])
