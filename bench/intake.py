@@ -5,8 +5,8 @@
     .venv/bin/python bench/intake.py --both       # SQLite, then PostgreSQL
 
 Builds a throw-away database (as bench/comments.py does), seeds ``--leads`` leads with their
-companies, contacts, inquiries and lines (``crm.leads.bulk.seed_bulk``, what ``flask crm
-seed-bulk`` runs, VACUUM ANALYZE on PostgreSQL included) and an admin with a known password,
+companies, contacts, inquiries, lines and two emails each (``crm.leads.bulk.seed_bulk``, what
+``flask crm seed-bulk`` runs, ANALYZE included) and an admin with a known password,
 and serves bench/intake_app.py with two gunicorns (sync workers, free loopback ports): ``app``
 and ``naive_app``, whose lead list searches with an unindexed ILIKE and counts every match (as
 ``db.paginate`` does): the "plain ILIKE that scans every row" of the issue. On one
@@ -24,7 +24,7 @@ alike):
 - ``GET /dashboard/leads/``, signed in, from ``naive_app`` and from ``app``: unfiltered, and
   the searches of ``SEARCHES``. Target: each search at least 5 × the naive rate; then, from
   ``app`` alone, the pages of ``OTHER_PAGES`` (the overview, an owner's list, the unassigned
-  queue), with no target;
+  queue, the list by score, the email log and its searches), with no target;
 
 and, in this process, the SQL alone of each search: ``crm.leads.queries.lead_page`` (its two
 statements, the count and the page), indexed and naive, best of ``--repeats``. Last, the
@@ -79,10 +79,13 @@ QUOTE = {  # the form as a browser sends it: empty fields included
 # The lead list as a salesperson asks for it: (q, status). Terms that match many leads (about
 # 11 % and 6 %) within one status, and a company looked up in every status (about 0.3 %).
 SEARCHES = [("", None), ("nutra", "new"), ("kowal", "qualified"), ("summitpeak", "all")]
-# Other staff pages, timed without a baseline or a target: the overview, and the list of a
+# Other staff pages, timed without a baseline or a target: the overview; the list of a
 # salesperson's own leads and of the unassigned queue (the bench admin owns no lead: the case
-# where a walk in date order never fills its page).
-OTHER_PAGES = ["/dashboard/", "/dashboard/leads/?owner=me", "/dashboard/leads/?owner=unassigned"]
+# where a walk in date order never fills its page); the list in score order; the email log
+# (two emails a lead), its dead emails, and a search for one company's domain.
+OTHER_PAGES = ["/dashboard/", "/dashboard/leads/?owner=me", "/dashboard/leads/?owner=unassigned",
+               "/dashboard/leads/?sort=score", "/dashboard/emails/",
+               "/dashboard/emails/?status=dead", "/dashboard/emails/?recipient=c4242-"]
 
 
 def list_path(q: str, status: str | None) -> str:

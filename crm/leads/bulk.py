@@ -4,7 +4,7 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 from crm.auth.models import Role, User
 from crm.auth.operations import create_user
@@ -14,6 +14,7 @@ from crm.core.database import analyze
 from crm.core.types import utcnow
 from crm.intake.operations import REFERENCE_ALPHABET
 from crm.leads.models import Company, Contact, Inquiry, Lead, LeadStatus, RequestedIngredient
+from crm.notifications.models import EmailStatus, OutboxEmail
 
 CHUNK = 2000
 STATUSES = [(LeadStatus.NEW, 20), (LeadStatus.CONTACTED, 18), (LeadStatus.QUALIFIED, 14),
@@ -31,23 +32,26 @@ LAST = ["Meyer", "Okafor", "Rossi", "Kowalski", "Nguyen", "Schmidt", "García", 
         "Dubois", "Larsen", "Patel", "Silva", "Kim", "Novak", "Brown", "Costa"]
 FORMS = ["capsule", "tablet", "powder", "gummy", "liquid"]
 STAGES = ["exploring", "sampling", "qualifying", "ready to order"]
+BODY = "(bulk data set: the email as sent is not kept here)"
 
 
-def _sales_users(session) -> list[int]:
-    ids = list(session.scalars(select(User.id).where(User.role == Role.SALES,
-                                                     User.active.is_(True))))
-    for n in range(len(ids), 6):
+def _sales_users(session) -> dict[int, str]:
+    """At least six active sales users (made when missing): their emails by id."""
+    emails = dict(session.execute(select(User.id, User.email).where(
+        User.role == Role.SALES, User.active.is_(True))).all())
+    for n in range(len(emails), 6):
         user = create_user(session, email=f"bulk-sales{n}@example.com", name=f"Bulk Sales {n}",
                            role=Role.SALES, password="bulk-sales-password")
-        ids.append(user.id)
+        emails[user.id] = user.email
     session.commit()
-    return ids
+    return emails
 
 
 def seed_bulk(session, *, leads: int, seed: int = 7, progress=lambda n: None) -> None:
-    """Insert ``leads`` leads with their companies, contacts, inquiries and lines."""
+    """Insert ``leads`` leads with their companies, contacts, inquiries and lines, and the two
+    emails each request left in the outbox (sent; a few dead). Then run ``settle``."""
     rng = random.Random(seed)
-    owners = _sales_users(session)
+    owner_emails = _sales_users(session)
     catalog = session.scalars(select(Ingredient)).all()
     taken = set(session.scalars(select(Lead.reference)))
     now = utcnow()
@@ -55,28 +59,26 @@ def seed_bulk(session, *, leads: int, seed: int = 7, progress=lambda n: None) ->
     done = 0
     while done < leads:
         size = min(CHUNK, leads - done)
-        _chunk(session, rng, size, done, owners, catalog, taken, now, statuses, weights)
+        _chunk(session, rng, size, done, owner_emails, catalog, taken, now, statuses, weights)
         session.commit()
         done += size
         progress(size)
-    # Fresh statistics, so the planner picks the right index for the new data's shape.
-    session.execute(text("ANALYZE"))
-    session.commit()
 
 
 def settle(engine) -> None:
     """What the databases do by themselves soon after a bulk load, now. PostgreSQL: VACUUM
     ANALYZE of the tables ``seed_bulk`` fills (fresh statistics, the visibility map, and the
     GIN search index's pending entries merged: until then every search reads them all).
-    SQLite: the FTS5 search index's segments merged into one, and ANALYZE (which SQLite never
+    SQLite: the FTS5 search indexes' segments merged into one, and ANALYZE (which SQLite never
     runs by itself: see ``crm.core.database.analyze``). Outside any transaction."""
     if engine.dialect.name == "sqlite":
         with engine.begin() as connection:
-            connection.exec_driver_sql("INSERT INTO leads_fts(leads_fts) VALUES ('optimize')")
+            for index in ("leads_fts", "outbox_fts"):
+                connection.exec_driver_sql(f"INSERT INTO {index}({index}) VALUES ('optimize')")
         analyze(engine)
         return
     tables = ", ".join(model.__tablename__ for model in (
-        Company, Contact, Lead, Inquiry, RequestedIngredient))
+        Company, Contact, Lead, Inquiry, RequestedIngredient, OutboxEmail))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"VACUUM ANALYZE {tables}")
 
@@ -96,8 +98,9 @@ def _insert_ids(session, model, rows) -> list[int]:
     return session.execute(statement, rows).scalars().all()
 
 
-def _chunk(session, rng, size, offset, owners, catalog, taken, now, statuses, weights):
+def _chunk(session, rng, size, offset, owner_emails, catalog, taken, now, statuses, weights):
     tag = f"{rng.getrandbits(32):08x}"  # keeps domains and emails unique across runs
+    owners = list(owner_emails)
     company_rows = []
     for n in range(size):
         name = f"{rng.choice(WORDS)}{rng.choice(WORDS).lower()} {rng.choice(SUFFIXES)}"
@@ -169,3 +172,28 @@ def _chunk(session, rng, size, offset, owners, catalog, taken, now, statuses, we
                 "warnings": [],
             })
     session.execute(insert(RequestedIngredient.__table__), line_rows)
+    session.execute(insert(OutboxEmail.__table__), [
+        email for n, lead_id in enumerate(lead_ids)
+        for email in _emails(rng, lead_id, lead_rows[n], owner_emails, plans[n][3])])
+
+
+def _emails(rng, lead_id: int, lead: dict, owner_emails: dict, created) -> list[dict]:
+    """The acknowledgement and the owner's alert of one request, as the worker left them."""
+    if rng.random() < 0.002:  # the mail server refused it, eight times
+        outcome = {"status": EmailStatus.DEAD.value, "attempts": 8, "sent_at": None,
+                   "last_error": "550 mailbox unavailable"}
+    else:
+        outcome = {"status": EmailStatus.SENT.value, "attempts": 1, "sent_at": created,
+                   "last_error": None}
+    common = {"created_at": created, "next_attempt_at": created, "headers": {}, "resends": 0,
+              "related_type": "leads", "related_id": lead_id, "body_text": BODY,
+              "body_html": f"<p>{BODY}</p>", **outcome}
+    reference = lead["reference"]
+    return [
+        {**common, "idempotency_key": f"bulk-ack:{lead_id}", "template": "inquiry_ack",
+         "recipient": lead["contact_email"],
+         "subject": f"We received your quote request {reference}"},
+        {**common, "idempotency_key": f"bulk-alert:{lead_id}", "template": "lead_alert",
+         "recipient": owner_emails.get(lead["owner_id"]) or min(owner_emails.values()),
+         "subject": f"New lead {reference}: {lead['company_name']}"},
+    ]

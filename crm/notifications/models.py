@@ -35,7 +35,8 @@ class OutboxEmail(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     template: Mapped[str] = mapped_column(String(60))
-    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    # Searched through an index made in migration 0015 (crm.notifications.queries).
+    recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(250))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)

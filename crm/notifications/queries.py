@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import Text, func, select
+from sqlalchemy import Integer, Text, and_, column, func, literal_column, select, table
 
 from crm.core.paging import Page, contains_pattern, fetch_page, page_number
 from crm.notifications.models import EmailStatus, OutboxEmail
 
-# Keeps OFFSET inside a 64-bit integer whatever ?page= says.
-LIST_ERROR_CHARS = 200
+_fts = table("outbox_fts", column("rowid", Integer))
+
+LIST_ERROR_CHARS = 200  # of a failed email's last error, in its row
 
 # What a row of the list shows; never the bodies.
 LIST_COLUMNS = (
@@ -49,17 +50,45 @@ def email_page(session, *, filters: LogFilters, page: int = 1) -> Page:
     if filters.template:
         query = query.where(OutboxEmail.template == filters.template)
     if filters.recipient:
-        pattern = contains_pattern(filters.recipient)
-        query = query.where(OutboxEmail.recipient.ilike(pattern, escape="\\"))
-    query = query.order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
+        search, newest_first = recipient_search(session, filters.recipient)
+        query = query.where(search).order_by(newest_first)
+    else:
+        query = query.order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc())
     return fetch_page(session, query, page_number(page))
 
 
+def recipient_search(session, text: str):
+    """Emails whose recipient contains ``text`` in any case, through the index of migration
+    0015; and the order, newest queued first, that index gives.
+
+    SQLite: the FTS5 trigram table matches a quoted phrase as a substring of 3+ characters and
+    walks its rowids (the emails' ids) downwards, so the page stops at its last row however
+    many match. PostgreSQL: ILIKE, which the GIN trigram index serves. Shorter terms read
+    every email (and match most of them).
+    """
+    term = text.strip()
+    if session.get_bind().dialect.name == "sqlite" and len(term) >= 3:
+        phrase = '"' + term.replace('"', '""') + '"'
+        return (and_(_fts.c.rowid == OutboxEmail.id,
+                     literal_column("outbox_fts").op("MATCH")(phrase)),
+                _fts.c.rowid.desc())
+    pattern = contains_pattern(term)
+    return OutboxEmail.recipient.ilike(pattern, escape="\\"), OutboxEmail.id.desc()
+
+
 def templates_in_use(session) -> list[str]:
-    """The distinct template names of the outbox, for the template filter."""
-    return list(session.scalars(
-        select(OutboxEmail.template).distinct().order_by(OutboxEmail.template)
-    ))
+    """The distinct template names of the outbox, for the template filter, in order.
+
+    A loose index scan: each name is the smallest after the one before, one look-up in the
+    template index apiece, where SELECT DISTINCT would read every email's entry (20 ms at
+    200,000 emails on PostgreSQL, which has no skip scan; SQLite without statistics alike).
+    """
+    first = select(func.min(OutboxEmail.template)).scalar_subquery()
+    names = select(first.label("name")).cte("template_names", recursive=True)
+    following = select(func.min(OutboxEmail.template)).where(
+        OutboxEmail.template > names.c.name).scalar_subquery()
+    names = names.union_all(select(following).where(names.c.name.is_not(None)))
+    return list(session.scalars(select(names.c.name).where(names.c.name.is_not(None))))
 
 
 def html_body(session, email_id: int) -> str | None:

@@ -10,6 +10,7 @@ from crm.leads.followup import send_digests
 from crm.leads.models import Inquiry, Lead, RequestedIngredient
 from crm.leads.operations import add_note
 from crm.notifications.models import OutboxEmail
+from crm.notifications.queries import LogFilters, email_page
 from tests.factories import make_user, seed_catalog, submit
 
 
@@ -69,6 +70,13 @@ def test_seed_bulk_fills_a_consistent_data_set(app, runner):
     assert db.session.scalar(select(func.count()).select_from(RequestedIngredient)) >= 300
     lead = db.session.scalar(select(Lead).order_by(Lead.id).limit(1))
     assert lead.reference.lower() in lead.search_text and lead.total_kg > 0
+    # Each request's acknowledgement and alert, in the outbox as the worker left them.
+    emails = db.session.execute(select(OutboxEmail.template, OutboxEmail.recipient).where(
+        OutboxEmail.related_type == "leads", OutboxEmail.related_id == lead.id)).all()
+    assert sorted(emails) == [("inquiry_ack", lead.contact_email),
+                              ("lead_alert", lead.owner.email if lead.owner else emails[1][1])]
+    assert db.session.scalar(select(func.count()).select_from(OutboxEmail)) == 600
+    assert email_page(db.session, filters=LogFilters(recipient=lead.contact_email)).items
     if db.engine.dialect.name == "postgresql":  # settled as autovacuum would: VACUUM ANALYZE
         assert db.session.scalar(text(
             "SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL FROM "
