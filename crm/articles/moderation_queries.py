@@ -9,8 +9,7 @@ from crm.audit.models import AuditEvent
 from crm.auth.models import User
 from crm.core.paging import Page, contains_pattern, fetch_page, page_number
 
-# Keeps OFFSET inside a 64-bit integer whatever ?page= says.
-EXCERPT_CHARS = 200
+EXCERPT_CHARS = 200  # of a comment's body, in its row
 
 # What a row of the queue shows; never the full body, its HTML or the user agent.
 LIST_COLUMNS = (
