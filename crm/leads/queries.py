@@ -199,23 +199,27 @@ def list_statuses(filters: LeadFilters) -> tuple[LeadStatus, ...]:
 def lead_page(session, *, filters: LeadFilters, page: int = 1) -> LeadPage:
     """One page of the list (two statements: the capped count and the rows).
 
-    The count comes first. A search counts by fetching the ids of its matches (at most the
-    cap). On SQLite, when they are all there, the page is read by id: the search runs once,
-    not twice (PostgreSQL's planner would rather walk the date index testing each lead
-    against the list, so there the page searches again, through the GIN index). When a
+    The count comes first. On SQLite a search counts by fetching the ids of its matches (at
+    most the cap) and, when they are all there, reads the page by id: the search runs once,
+    not twice. (PostgreSQL's planner would rather walk the date index testing each lead
+    against a list of ids, so there the count is a count and the page searches again,
+    through the GIN index.) When a
     search matches more leads than the cap and the list is in date order (which an index
     serves), the rows are found walking that order.
     """
     number = page_number(page)
     conditions = _conditions(session, filters, list_statuses(filters))
     cap = COUNT_CAP
-    if filters.q:
-        ids = session.scalars(limited(select(Lead.id).where(*conditions), cap + 1)).all()
-        total = len(ids)
+    by_id = filters.q and session.get_bind().dialect.name == "sqlite"
+    if by_id:
+        # The matches' ids (at most the cap) in one row: a JSON array, counted by its commas.
+        matches = limited(select(Lead.id).where(*conditions), cap + 1).subquery()
+        ids = "[" + (session.scalar(select(func.group_concat(matches.c.id))) or "") + "]"
+        total = ids.count(",") + 1 if ids != "[]" else 0
     else:
         total = session.scalar(select(_capped_count(conditions, cap)))
-    if filters.q and total <= cap and session.get_bind().dialect.name == "sqlite":
-        conditions = [Lead.id.in_(ids)]
+    if by_id and total <= cap:
+        conditions = [Lead.id.in_(select(func.json_each(ids).table_valued("value").c.value))]
     elif filters.q and total > cap and filters.sort == "created_at":
         conditions = _conditions(session, filters, list_statuses(filters), walk_order=True)
     query = _ordered(select(*LIST_COLUMNS).where(*conditions), filters)
