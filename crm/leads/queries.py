@@ -203,9 +203,8 @@ def lead_page(session, *, filters: LeadFilters, page: int = 1) -> LeadPage:
     most the cap) and, when they are all there, reads the page by id: the search runs once,
     not twice. (PostgreSQL's planner would rather walk the date index testing each lead
     against a list of ids, so there the count is a count and the page searches again,
-    through the GIN index.) When a
-    search matches more leads than the cap and the list is in date order (which an index
-    serves), the rows are found walking that order.
+    through the GIN index.) When a search matches more leads than the cap and the list is in
+    date order (which an index serves), the rows are found walking that order.
     """
     number = page_number(page)
     conditions = _conditions(session, filters, list_statuses(filters))
