@@ -17,6 +17,7 @@ from crm.extensions import db
 # request): rows, then rows per distinct value of each leading column set, per index.
 SCALE = {
     "leads": {
+        "ix_leads_live_company": "100000 31",
         "ix_leads_live_kg": "100000 415",
         "ix_leads_live_score": "100000 991",
         "ix_leads_unanswered": "20137 1",

@@ -139,7 +139,8 @@ def _chunk(session, rng, size, offset, owner_emails, catalog, taken, now, status
             "first_responded_at": created + timedelta(hours=rng.randint(1, 48))
             if rng.random() < 0.8 else None,
             "created_at": created, "updated_at": created, "version": 1,
-            "company_name": company["name"], "contact_name": contact["name"],
+            "company_name": company["name"], "company_key": company["name"].lower(),
+            "contact_name": contact["name"],
             "contact_email": contact["email"], "country": company["country"],
             "ingredients_summary": ", ".join(i.name for i in lines), "total_kg": total,
             "search_text": " ".join((reference, company["name"], contact["name"],

@@ -80,10 +80,11 @@ class Lead(db.Model):
         Index("ix_leads_live_created", "created_at", **_where("merged_into_id IS NULL")),
         Index("ix_leads_live_status", "status", "created_at",
               **_where("merged_into_id IS NULL")),
-        # Two of the list's other orders, walked until the page is full instead of sorting
-        # every lead (planners with statistics choose them: ANALYZE; PostgreSQL's autovacuum).
+        # The list's other orders, walked until the page is full instead of sorting every
+        # lead (planners with statistics choose them: ANALYZE; PostgreSQL's autovacuum).
         Index("ix_leads_live_score", "score", **_where("merged_into_id IS NULL")),
         Index("ix_leads_live_kg", "total_kg", **_where("merged_into_id IS NULL")),
+        Index("ix_leads_live_company", "company_key", **_where("merged_into_id IS NULL")),
         # The unassigned queue, newest first, however few leads wait in it.
         Index("ix_leads_unassigned", "created_at",
               **_where("owner_id IS NULL AND merged_into_id IS NULL")),
@@ -114,6 +115,8 @@ class Lead(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # Copies for the list and its search (kept current by the operations).
     company_name: Mapped[str] = mapped_column(String(200), default="")
+    # company_name in lower case (Python's, which folds every script): the order by company.
+    company_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
     contact_name: Mapped[str] = mapped_column(String(100), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     country: Mapped[str | None] = mapped_column(String(2))

@@ -227,6 +227,7 @@ def summarize(lead: Lead, lines: list[RequestedIngredient]) -> None:
     lead.contact_name = contact.name
     lead.contact_email = contact.email
     lead.company_name = lead.company.name if lead.company else ""
+    lead.company_key = lead.company_name.lower()
     lead.country = contact.country
     lead.search_text = " ".join((lead.reference, lead.company_name, lead.contact_name,
                                  lead.contact_email)).lower()

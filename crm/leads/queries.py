@@ -34,7 +34,7 @@ SORTS = {
     "created_at": Lead.created_at,
     "score": Lead.score,
     "total_kg": Lead.total_kg,
-    "company_name": func.lower(Lead.company_name),
+    "company_name": Lead.company_key,
     "next_action_on": Lead.next_action_on,
     "status": PIPELINE_ORDER,
 }

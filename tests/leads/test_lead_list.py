@@ -212,6 +212,7 @@ def test_sorting_by_whitelisted_columns(client, auth, catalog):
     assert references(get(client, LIST, sort="score")) == [a.reference, c.reference, b.reference]
     assert references(get(client, LIST, sort="company_name", dir="asc")) == [
         b.reference, a.reference, c.reference]
+    assert a.company_key == "beta" and b.company_key == "alpha"  # what that order reads
     assert references(get(client, LIST, sort="total_kg")) == [b.reference, c.reference,
                                                               a.reference]
     assert references(get(client, LIST, sort="next_action_on", dir="asc")) == [

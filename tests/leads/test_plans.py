@@ -79,11 +79,12 @@ def test_the_lead_list_reads_an_owners_leads_through_an_index_of_them(leads, own
 
 
 @pytest.mark.parametrize(("sort", "index"), [("score", "ix_leads_live_score"),
-                                           ("total_kg", "ix_leads_live_kg")])
+                                           ("total_kg", "ix_leads_live_kg"),
+                                           ("company_name", "ix_leads_live_company")])
 @pytest.mark.parametrize("direction", ["asc", "desc"])
 def test_the_list_in_another_order_walks_that_orders_index(leads, sort, index, direction):
     """With statistics (``flask crm seed-bulk`` leaves them; so does PostgreSQL's autovacuum):
-    the open leads by score or by kilograms, without sorting them all."""
+    the open leads by score, kilograms or company, without sorting them all."""
     filters = queries.LeadFilters(sort=sort, direction=direction)
     with statistics(at_scale=True), plans() as seen:
         page = queries.lead_page(db.session, filters=filters)
