@@ -66,6 +66,9 @@ def _where(condition: str) -> dict:
     return {"sqlite_where": text(condition), "postgresql_where": text(condition)}
 
 
+UNMERGED = _where("merged_into_id IS NULL")
+
+
 class Lead(db.Model):
     """A sales opportunity. List columns are copied here so the list needs no joins."""
 
@@ -77,14 +80,13 @@ class Lead(db.Model):
         # Every list leaves merged leads out: these partial indexes hold the rest only, so
         # the overview counts per status and per week from the index alone, and a list of
         # some statuses reads each status's newest leads from it.
-        Index("ix_leads_live_created", "created_at", **_where("merged_into_id IS NULL")),
-        Index("ix_leads_live_status", "status", "created_at",
-              **_where("merged_into_id IS NULL")),
+        Index("ix_leads_live_created", "created_at", **UNMERGED),
+        Index("ix_leads_live_status", "status", "created_at", **UNMERGED),
         # The list's other orders, walked until the page is full instead of sorting every
         # lead (planners with statistics choose them: ANALYZE; PostgreSQL's autovacuum).
-        Index("ix_leads_live_score", "score", **_where("merged_into_id IS NULL")),
-        Index("ix_leads_live_kg", "total_kg", **_where("merged_into_id IS NULL")),
-        Index("ix_leads_live_company", "company_key", **_where("merged_into_id IS NULL")),
+        Index("ix_leads_live_score", "score", **UNMERGED),
+        Index("ix_leads_live_kg", "total_kg", **UNMERGED),
+        Index("ix_leads_live_company", "company_key", **UNMERGED),
         # The unassigned queue, newest first, however few leads wait in it.
         Index("ix_leads_unassigned", "created_at",
               **_where("owner_id IS NULL AND merged_into_id IS NULL")),
