@@ -47,3 +47,9 @@ def contains_pattern(text: str) -> str:
     (use with ``escape="\\\\"``)."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def fts_phrase(text: str) -> str:
+    """``text`` as one quoted FTS5 phrase (its own double quotes doubled): a trigram index
+    matches it as a substring, whatever characters it holds."""
+    return '"' + text.replace('"', '""') + '"'

@@ -2,7 +2,7 @@
 
 from sqlalchemy import Integer, and_, column, literal_column, table
 
-from crm.core.paging import contains_pattern
+from crm.core.paging import contains_pattern, fts_phrase
 from crm.leads.models import Lead, LeadStatus
 
 _fts = table("leads_fts", column("rowid", Integer))
@@ -36,7 +36,7 @@ def search_condition(session, q: str, *, status: LeadStatus | None = None,
     pattern = contains_pattern(term)
     if session.get_bind().dialect.name != "sqlite" or len(term) < 3 or walk_order:
         return Lead.search_text.like(pattern, escape="\\")
-    match = 'search_text : "' + term.replace('"', '""') + '"'
+    match = "search_text : " + fts_phrase(term)
     if status is not None:
         match += f' AND status : "{status_code(status)}"'
     return and_(_fts.c.rowid == Lead.id, literal_column("leads_fts").op("MATCH")(match))

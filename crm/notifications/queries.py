@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Integer, Text, and_, column, func, literal_column, select, table
 
-from crm.core.paging import Page, contains_pattern, fetch_page, page_number
+from crm.core.paging import Page, contains_pattern, fetch_page, fts_phrase, page_number
 from crm.notifications.models import EmailStatus, OutboxEmail
 
 _fts = table("outbox_fts", column("rowid", Integer))
@@ -68,9 +68,8 @@ def recipient_search(session, text: str):
     """
     term = text.strip()
     if session.get_bind().dialect.name == "sqlite" and len(term) >= 3:
-        phrase = '"' + term.replace('"', '""') + '"'
         return (and_(_fts.c.rowid == OutboxEmail.id,
-                     literal_column("outbox_fts").op("MATCH")(phrase)),
+                     literal_column("outbox_fts").op("MATCH")(fts_phrase(term))),
                 _fts.c.rowid.desc())
     pattern = contains_pattern(term)
     return OutboxEmail.recipient.ilike(pattern, escape="\\"), OutboxEmail.id.desc()
