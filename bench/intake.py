@@ -27,13 +27,17 @@ alike):
   queue, the list by score, the email log and its searches), with no target;
 
 and, in this process, the SQL alone of each search: ``crm.leads.queries.lead_page`` (its two
-statements, the count and the page), indexed and naive, best of ``--repeats``. Last, the
-ceiling of each search's ratio: the unfiltered list's rate over that naive search's (a search
-cannot beat the same page without one).
+statements, the count and the page), indexed and naive, best of ``--repeats``; and the three
+posts through Flask's test client (no HTTP), ``--posts`` of each: their median time and the
+database's share of it (statements and commit, timed at the driver). Last, the ceilings: of a
+quote request, the form alone's rate with the pipeline's database time added (as if the
+pipeline's Python cost nothing); of each search, the unfiltered list's rate over that naive
+search's (a search cannot beat the same page without one).
 """
 
 import argparse
 import os
+import statistics
 import sys
 import time
 import uuid
@@ -42,7 +46,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,6 +57,7 @@ from bench.harness import (  # noqa: E402
     Result,
     add_database_arguments,
     databases,
+    hidden_value,
     run_load,
     start_gunicorn,
     stop_gunicorn,
@@ -179,13 +184,88 @@ def sql_times(app, repeats: int) -> list[tuple]:
     return rows
 
 
+# --- the database's share of a post -------------------------------------------------------------
+
+Share = namedtuple("Share", "name ms database_ms statements commit_ms")
+BARE, FORM_ONLY, CONTACT = "POST /bench/bare-insert", "POST /bench/quote-form-only", "POST /contact"
+
+
+def database_share(app, posts: int, rounds: int) -> tuple[list[Share], dict]:
+    """The three posts in this process, through Flask's test client (no HTTP): each one's
+    median time and the median time the database took of it (its statements and its commit,
+    timed at the driver); and the leads and bench rows the posts made. The database's time is
+    what a quote request costs even with no Python at all in its pipeline."""
+    intake_app.add_routes(app)
+    app.config.update(CRM_MIN_FILL_SECONDS=0, CRM_INQUIRY_RATE_LIMIT="1000000 per minute")
+    client = app.test_client()
+    quote_token = hidden_value(client.get("/contact").data, "csrf_token")
+    bare_token = hidden_value(client.get("/bench/bare-insert").data, "csrf_token")
+    forms = {BARE: lambda n: {"csrf_token": bare_token, "value": f"in-process-{n}"},
+             FORM_ONLY: lambda n: quote_form(quote_token, f"p{n}"),
+             CONTACT: lambda n: quote_form(quote_token, f"p{n}")}
+    spent = {"database": 0.0, "statements": 0, "commit": 0.0}
+
+    def before(conn, *_):
+        conn.info["bench_began"] = time.perf_counter()
+
+    def after(conn, *_):
+        spent["database"] += time.perf_counter() - conn.info["bench_began"]
+        spent["statements"] += 1
+
+    def commit(dbapi_connection):
+        began = time.perf_counter()
+        driver_commit(dbapi_connection)
+        spent["commit"] += time.perf_counter() - began
+
+    samples = {name: [] for name in forms}
+    sequence = 0
+    with app.app_context():
+        engine = db.engine
+    driver_commit = engine.dialect.do_commit
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    engine.dialect.do_commit = commit
+    try:
+        for round_ in range(rounds + 1):  # the first round warms up, untimed
+            for name, form in forms.items():
+                for _ in range(posts // rounds):
+                    sequence += 1
+                    spent.update(database=0.0, statements=0, commit=0.0)
+                    began = time.perf_counter()
+                    response = client.post(name.removeprefix("POST "), data=form(sequence))
+                    took = time.perf_counter() - began
+                    if response.status_code != 303:
+                        raise RuntimeError(f"{name} answered {response.status_code}")
+                    if round_:
+                        samples[name].append((took, spent["database"] + spent["commit"],
+                                              spent["statements"], spent["commit"]))
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+        del engine.dialect.do_commit  # the dialect's own method again
+        engine.dispose()
+    shares = [Share(name, *(statistics.median(s[i] for s in rows) * (1000 if i != 2 else 1)
+                            for i in range(4)))
+              for name, rows in samples.items()]
+    each = (rounds + 1) * (posts // rounds)
+    return shares, {"leads": each, "bench_rows": each}
+
+
 # --- the clients ------------------------------------------------------------------------------
+
+
+TICKETS = URLSafeTimedSerializer(SECRET_KEY, salt="form-ticket")
+
+
+def quote_form(csrf_token: str, name: str) -> dict:
+    """``QUOTE`` with the token, a fresh ticket, and a company and email no one else sent."""
+    n = f"{RUN}-{name}"
+    return {**QUOTE, "csrf_token": csrf_token, "ticket": TICKETS.dumps(uuid.uuid4().hex),
+            "company": f"Bench Nutrition {n}", "email": f"ana@bench-{n}.example"}
 
 
 class QuoteClient:
     """One browser on the quote form: one view (session, CSRF token), then a lead per post."""
-
-    tickets = URLSafeTimedSerializer(SECRET_KEY, salt="form-ticket")
 
     def __init__(self, port: int, name: str, path: str = "/contact"):
         self.browser = Browser(port)
@@ -197,10 +277,7 @@ class QuoteClient:
 
     def __call__(self) -> int:
         self.sequence += 1
-        n = f"{RUN}-{self.name}-{self.sequence}"
-        form = {**QUOTE, "csrf_token": self.csrf_token,
-                "ticket": self.tickets.dumps(uuid.uuid4().hex),
-                "company": f"Bench Nutrition {n}", "email": f"ana@bench-{n}.example"}
+        form = quote_form(self.csrf_token, f"{self.name}-{self.sequence}")
         status = self.browser.send("POST", self.path, form)[0]
         self.created += status == 303 and self.path == "/contact"
         return status
@@ -251,6 +328,7 @@ def bench(database, args) -> None:
     app = database.app(SECRET_KEY)
     seeded = seed(app, args.leads)
     sql = sql_times(app, args.repeats)
+    shares, made_in_process = database_share(app, args.posts, args.rounds)
     env = {"SECRET_KEY": SECRET_KEY, "CRM_MIN_FILL_SECONDS": "0",
            "CRM_INQUIRY_RATE_LIMIT": "1000000 per minute"}
     servers = [start_gunicorn(f"bench.intake_app:{name}", database, args.workers, env)
@@ -260,8 +338,9 @@ def bench(database, args) -> None:
     finally:
         for proc, _ in servers:
             stop_gunicorn(proc)
+    made = {name: made[name] + made_in_process[name] for name in made}
     load = (load, os.getloadavg()[0])
-    report(database.label, args, seeded, pairs, sql, made, row_counts(app), load)
+    report(database.label, args, seeded, pairs, sql, shares, made, row_counts(app), load)
 
 
 def measure(port: int, naive_port: int, args) -> tuple[list, dict]:
@@ -280,10 +359,10 @@ def measure(port: int, naive_port: int, args) -> tuple[list, dict]:
         return tuple(Row(name, conc, result, clients[0].browser.bytes)
                      for (name, clients), result in zip((baseline, rival), results, strict=True))
 
-    bare = ("POST /bench/bare-insert", [BareClient(port, f"b{i}") for i in range(n)])
-    quote = ("POST /contact", [QuoteClient(port, f"q{i}") for i in range(n)])
-    form_only = ("POST /bench/quote-form-only",
-                 [QuoteClient(port, f"f{i}", "/bench/quote-form-only") for i in range(n)])
+    bare = (BARE, [BareClient(port, f"b{i}") for i in range(n)])
+    quote = (CONTACT, [QuoteClient(port, f"q{i}") for i in range(n)])
+    form_only = (FORM_ONLY, [QuoteClient(port, f"f{i}", "/bench/quote-form-only")
+                             for i in range(n)])
     for _, clients in (bare, quote, form_only):
         run_load(clients, 30, warm)
     pairs = [pair(bare, quote, conc) for conc in (1, n)] + [pair(bare, form_only, 1)]
@@ -309,8 +388,8 @@ def measure(port: int, naive_port: int, args) -> tuple[list, dict]:
     return pairs, made
 
 
-def report(label: str, args, seeded: float, pairs: list, sql: list, made: dict,
-           counts: tuple[int, int], load: tuple[float, float]) -> None:
+def report(label: str, args, seeded: float, pairs: list, sql: list, shares: list[Share],
+           made: dict, counts: tuple[int, int], load: tuple[float, float]) -> None:
     analyzed = " (VACUUM ANALYZE included)" if label == "PostgreSQL" else ""
     print(f"\n{label}: gunicorn {args.workers} sync workers per server, {args.leads:,} leads "
           f"seeded in {seeded:.1f} s{analyzed}, {args.seconds:g} s per row in {args.rounds} "
@@ -342,6 +421,12 @@ def report(label: str, args, seeded: float, pairs: list, sql: list, made: dict,
     for path, counted, indexed, naive in sql:
         print(f"  {path:<48} {counted:>6} leads  indexed {indexed:6.1f} ms  naive "
               f"{naive:6.1f} ms  ({naive / indexed:.1f} ×)")
+    print(f"In process (Flask's test client, no HTTP), median of {args.posts} posts each, "
+          "and the database's share (statements and commit, timed at the driver):")
+    for share in shares:
+        print(f"  {share.name:<48} {share.ms:6.2f} ms  database {share.database_ms:5.2f} ms "
+              f"({share.statements:.0f} statement{'s' * (share.statements != 1)}, "
+              f"commit {share.commit_ms:.2f} ms)")
     leads, bench_rows = counts
     print(f"rows afterwards: leads {leads:,} (expected {args.leads + made['leads']:,}), "
           f"bench_rows {bench_rows:,} (expected {made['bench_rows']:,}), warm-up included")
@@ -352,11 +437,18 @@ def report(label: str, args, seeded: float, pairs: list, sql: list, made: dict,
         return "met" if min(values) >= target else "NOT met"
 
     n = args.concurrency
-    intake = [ratios["POST /contact", conns] for conns in (1, n)]
+    intake = [ratios[CONTACT, conns] for conns in (1, n)]
     search = {q: [ratios[list_path(q, status), conns] for conns in (1, n)]
               for q, status in SEARCHES if q}
     print(f"target: quote requests ≥ 0.5 × bare insert: {met(intake, 0.5)} "
           f"({intake[0]:.2f} at 1 connection, {intake[1]:.2f} at {n})")
+    # The most a quote request can gain: the form alone, plus the time its pipeline spends in
+    # the database, as if the pipeline's Python cost nothing.
+    rate = {row.name: row.result.rate for pair in pairs for row in pair if row and row.conns == 1}
+    share = {s.name: s.database_ms / 1000 for s in shares}
+    floor = 1 / rate[FORM_ONLY] + share[CONTACT] - share[FORM_ONLY]
+    print(f"ceiling: the form alone plus the pipeline's database time, "
+          f"{1 / floor / rate[BARE]:.2f} × bare insert at 1 connection")
     print(f"target: searches ≥ 5 × naive: {met(sum(search.values(), []), 5)} ("
           + ", ".join(f"{q} {one:.1f} / {many:.1f}" for q, (one, many) in search.items())
           + f" at 1 / {n} connections)")
@@ -394,6 +486,8 @@ def main() -> None:
                         help="connections for the throughput rows (default 8)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 2) + 1,
                         help="gunicorn sync workers per server (default 2 × cores + 1)")
+    parser.add_argument("--posts", type=int, default=400,
+                        help="in-process posts of each kind, for the database's share (400)")
     parser.add_argument("--repeats", type=int, default=5,
                         help="runs of each SQL statement; the best counts (default 5)")
     add_database_arguments(parser)

@@ -85,13 +85,18 @@ def make_naive() -> dict:
     return replaced
 
 
+def add_routes(app) -> None:
+    """The two bench forms, on ``app``."""
+    app.add_url_rule("/bench/bare-insert", "bare_insert", bare_insert, methods=["GET", "POST"])
+    app.add_url_rule("/bench/quote-form-only", "quote_form_only", quote_form_only,
+                     methods=["POST"])
+
+
 def build(*, naive: bool = False):
     if naive:
         make_naive()
     app = create_app()
-    app.add_url_rule("/bench/bare-insert", "bare_insert", bare_insert, methods=["GET", "POST"])
-    app.add_url_rule("/bench/quote-form-only", "quote_form_only", quote_form_only,
-                     methods=["POST"])
+    add_routes(app)
     with app.app_context():
         metadata.create_all(db.engine, checkfirst=True)  # the benchmark made it already
     return app
