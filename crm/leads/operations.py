@@ -97,13 +97,19 @@ def choose_owner(session, country: str | None) -> User | None:
     return candidates[(_next_turn(session) - 1) % len(candidates)]
 
 
+def _refuse_others_lead(lead: Lead, actor, doing: str) -> None:
+    """Sales act on unowned leads and their own; only admins (or the system, with no actor)
+    take a lead away from another salesperson."""
+    others_lead = lead.owner_id not in (None, getattr(actor, "id", None))
+    if actor is not None and actor.role is not Role.ADMIN and others_lead:
+        raise LeadError(f"Only an admin can {doing} a lead that belongs to someone else.")
+
+
 def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=None) -> None:
     """Give the lead to ``owner``. Sales may take unowned leads or pass on their own; only
     admins move a lead away from another salesperson."""
     check_version(lead, expected_version)
-    others_lead = lead.owner_id not in (None, getattr(actor, "id", None))
-    if actor is not None and actor.role is not Role.ADMIN and others_lead:
-        raise LeadError("Only an admin can reassign a lead that belongs to someone else.")
+    _refuse_others_lead(lead, actor, "reassign")
     if owner is not None and (not owner.active or not owner.has_role(Role.SALES)):
         raise LeadError("Leads can only go to active sales users.")
     if lead.owner_id == getattr(owner, "id", None):
@@ -186,11 +192,15 @@ def email_contact(session, *, lead: Lead, subject: str, body: str, actor,
 # --- merging and summaries -------------------------------------------------------------------
 
 def merge(session, *, source: Lead, target: Lead, actor) -> None:
-    """Fold ``source`` into ``target``: inquiries, lines and timeline all move over."""
+    """Fold ``source`` into ``target``: inquiries, lines, timeline and quotes all move over.
+    Merging a lead away takes it from its owner, so the rule of ``assign`` applies to it."""
     if source.id == target.id:
         raise LeadError("A lead cannot be merged into itself.")
     if source.merged_into_id or target.merged_into_id:
         raise LeadError("That lead was already merged.")
+    _refuse_others_lead(source, actor, "merge away")
+    for quote in list(source.quotes):  # the customer's link now answers on the lead kept
+        quote.lead = target
     for model in (Inquiry, RequestedIngredient, Activity):
         session.execute(update(model).where(model.lead_id == source.id)
                         .values(lead_id=target.id).execution_options(synchronize_session=False))

@@ -22,6 +22,7 @@ from crm.quotes.tokens import find_by_token, hash_token, new_token  # noqa: F401
 Q = QuoteStatus
 DEFAULT_VALIDITY_DAYS = 30
 OPEN_FOR_ANSWER = (Q.SENT, Q.VIEWED)
+LEAD_CLOSED_TO_ANSWERS = (LeadStatus.LOST, LeadStatus.SPAM)  # until sales reopen the lead
 
 
 class QuoteError(ValueError):
@@ -208,6 +209,8 @@ def _refuse_if_closed(session, quote: Quote, today: date) -> None:
         raise QuoteError("This quote was replaced by a newer version.")
     if quote.status not in OPEN_FOR_ANSWER:
         raise QuoteError("This quote can no longer be answered.")
+    if quote.lead.status in LEAD_CLOSED_TO_ANSWERS:
+        raise QuoteError("This quote is no longer open. Ask us for a new one.")
 
 
 def accept_quote(session, *, quote: Quote, name: str, ip: str | None) -> None:

@@ -30,7 +30,7 @@ from crm.leads.timeline import country_name, kg, number
 from crm.quotes import operations
 from crm.quotes.forms import AcceptForm, DeclineForm
 from crm.quotes.models import Quote, QuoteStatus
-from crm.quotes.operations import OPEN_FOR_ANSWER, QuoteError
+from crm.quotes.operations import LEAD_CLOSED_TO_ANSWERS, OPEN_FOR_ANSWER, QuoteError
 from crm.quotes.pricing import cost_per_serving, cost_per_unit
 
 bp = Blueprint("quote_public", __name__)
@@ -61,10 +61,13 @@ def pdf_response(quote: Quote, *, download: bool) -> Response:
 
 
 def answer_state(quote: Quote) -> str:
-    """What the customer may still do: ``open``, or why not (the quote's status)."""
-    if quote.status in OPEN_FOR_ANSWER:
-        return "expired" if quote.valid_until < utcnow().date() else "open"
-    return quote.status.value
+    """What the customer may still do: ``open``, or why not (the quote's status, or
+    ``closed`` while its lead is lost or spam)."""
+    if quote.status not in OPEN_FOR_ANSWER:
+        return quote.status.value
+    if quote.valid_until < utcnow().date():
+        return "expired"
+    return "closed" if quote.lead.status in LEAD_CLOSED_TO_ANSWERS else "open"
 
 
 def _pdf_rate_limit() -> str:

@@ -317,6 +317,30 @@ def test_merge_refuses_itself_and_merged_leads(catalog):
         db.session.rollback()
 
 
+def test_only_an_admin_merges_away_a_lead_that_belongs_to_someone_else(catalog):
+    ann, bob, admin = make_user(role="sales"), make_user(role="sales"), make_user(role="admin")
+    anns = submit().lead
+    bobs = submit(quote_request(email="buyer@bob.example")).lead
+    unowned = submit(quote_request(email="buyer@nobody.example")).lead
+    operations.assign(db.session, lead=anns, owner=ann, actor=admin)
+    operations.assign(db.session, lead=bobs, owner=bob, actor=admin)
+    operations.assign(db.session, lead=unowned, owner=None, actor=admin)
+    db.session.commit()
+    with pytest.raises(LeadError, match="Only an admin"):
+        operations.merge(db.session, source=bobs, target=anns, actor=ann)  # taking it over
+    db.session.rollback()
+    assert bobs.merged_into_id is None and bobs.status is S.NEW
+    operations.merge(db.session, source=unowned, target=anns, actor=ann)
+    operations.merge(db.session, source=anns, target=bobs, actor=ann)  # passing hers on
+    db.session.commit()
+    assert unowned.merged_into_id == anns.id and anns.merged_into_id == bobs.id
+    third = submit(quote_request(email="buyer@third.example")).lead
+    operations.assign(db.session, lead=third, owner=ann, actor=admin)
+    operations.merge(db.session, source=third, target=bobs, actor=admin)
+    db.session.commit()
+    assert third.merged_into_id == bobs.id
+
+
 # --- email to the contact --------------------------------------------------------------------
 
 def test_email_to_the_contact_goes_through_the_outbox_without_internal_data(lead):

@@ -385,6 +385,55 @@ def test_a_superseded_quote_points_to_the_newer_email(client, lead, owner):
     assert db.session.get(Quote, first.id).status is Q.SUPERSEDED
 
 
+def test_a_lost_or_spam_lead_takes_no_answer_until_it_is_reopened(client, lead, owner):
+    quote, link = sent_quote(lead, owner)
+    lead_operations.change_status(db.session, lead=lead, status=LeadStatus.LOST, actor=owner,
+                                  lost_reason="Went with a competitor")
+    db.session.commit()
+    page = client.get(link).get_data(as_text=True)
+    assert "This quote is no longer open" in page and f"{link}/accept" not in page
+    for answer, form in (("accept", {"name": "Ana Formulator", "agree": "y"}),
+                         ("decline", {"reason": ""})):
+        response = client.post(f"{link}/{answer}", data=form)
+        assert response.status_code == 400
+        assert "This quote is no longer open" in response.get_data(as_text=True)
+    db.session.refresh(quote)
+    assert quote.status is Q.VIEWED and lead.status is LeadStatus.LOST
+
+    lead_operations.change_status(db.session, lead=lead, status=LeadStatus.QUALIFIED,
+                                  actor=owner)  # reopened: the quote stands again
+    db.session.commit()
+    response = client.post(f"{link}/accept", data={"name": "Ana Formulator", "agree": "y"})
+    assert response.status_code == 303
+    db.session.refresh(lead)
+    assert lead.status is LeadStatus.WON
+
+    spam_lead = submit(quote_request(email="buyer@spam.example")).lead
+    quote, link = sent_quote(spam_lead, owner)
+    lead_operations.change_status(db.session, lead=spam_lead, status=LeadStatus.SPAM,
+                                  actor=owner)
+    db.session.commit()
+    response = client.post(f"{link}/accept", data={"name": "Ana Formulator", "agree": "y"})
+    assert response.status_code == 400
+    db.session.refresh(spam_lead)
+    assert spam_lead.status is LeadStatus.SPAM
+
+
+def test_quotes_follow_their_lead_into_a_merge(client, auth, lead, owner):
+    quote, link = sent_quote(lead, owner)
+    other = submit(quote_request(email="buyer@group.example")).lead
+    lead_operations.merge(db.session, source=lead, target=other, actor=owner)
+    db.session.commit()
+    db.session.refresh(quote)
+    assert quote.lead_id == other.id
+    auth.login(owner)
+    assert quote.label in client.get(f"/dashboard/leads/{other.id}").get_data(as_text=True)
+    response = client.post(f"{link}/accept", data={"name": "Ana Formulator", "agree": "y"})
+    assert response.status_code == 303
+    db.session.refresh(other)
+    assert other.status is LeadStatus.WON
+
+
 def test_the_pdf_names_the_quote_and_its_lines(client, auth, lead, owner):
     quote, link = sent_quote(lead, owner)
     response = client.get(link + ".pdf")
