@@ -40,6 +40,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         hops = app.config["CRM_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    from crm.core.urls import install_converters
+
+    install_converters(app)
     _init_extensions(app)
     _register_blueprints(app)
 

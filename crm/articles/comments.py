@@ -11,6 +11,7 @@ from crm.articles.rendering import render_comment, strip_bidi_controls
 from crm.articles.screening import Submission, screen
 from crm.articles.thread_cache import invalidate
 from crm.auth.models import Role, User
+from crm.core.text import one_line
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.notifications import notify
@@ -101,7 +102,7 @@ def post_comment(
         author_name=submission.author_name, author_email=author_email,
         author_url=submission.author_url or None, body=body, body_html=render_comment(body),
         body_hash=fingerprint, status=verdict.status, spam_score=verdict.score,
-        spam_reasons=verdict.reasons, ip=ip, user_agent=(user_agent or "")[:300] or None,
+        spam_reasons=verdict.reasons, ip=ip, user_agent=one_line(user_agent, 300) or None,
         notify_replies=notify_replies, submission_key=submission_key,
     )
     session.add(comment)

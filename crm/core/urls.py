@@ -3,6 +3,7 @@
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 
 def _is_local_path(target: str) -> bool:
@@ -25,3 +26,26 @@ def is_safe_next(target: str | None) -> bool:
 def external_url(path: str) -> str:
     """An absolute link for emails, built from CRM_BASE_URL, never from the request's Host."""
     return current_app.config["CRM_BASE_URL"] + path
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>``: a database id, 1 to 2⁶³ − 1 (a BIGINT). Any other number is no page (404)
+    rather than an overflow in the database driver (a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=2**63 - 1)
+
+
+class SegmentConverter(UnicodeConverter):
+    """The default ``<…>``: one path segment, without NUL, which PostgreSQL refuses in text
+    (a slug or token holding one is no page, not a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]")
+
+
+def install_converters(app) -> None:
+    """Before any route is added: the converters above in place of Werkzeug's."""
+    app.url_map.converters.update(default=SegmentConverter, string=SegmentConverter,
+                                  int=IdConverter)

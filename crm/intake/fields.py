@@ -1,6 +1,5 @@
 """Field types and validators of the quote-request form."""
 
-import unicodedata
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from crm.core.text import one_line
 from crm.core.types import utcnow
 from crm.intake.requests import LineRequest
 
@@ -39,10 +39,7 @@ def strip_text(value):
 def single_line(limit: int):
     """A filter for hidden fields nobody types in: drop control characters and cut to size."""
     def clean(value):
-        if not isinstance(value, str):
-            return value
-        value = "".join(c for c in value if unicodedata.category(c) != "Cc")
-        return value.strip()[:limit]
+        return one_line(value, limit) if isinstance(value, str) else value
     return clean
 
 

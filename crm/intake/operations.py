@@ -14,6 +14,7 @@ from crm.auth.models import Role, User
 from crm.catalog.formulation import kg_needed, round_to_packs
 from crm.catalog.models import Ingredient
 from crm.core.database import dialect_insert, insert_or_get
+from crm.core.text import one_line
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.intake.freemail import email_domain, is_free_mail
@@ -200,7 +201,7 @@ def submit_inquiry(
         target_launch=request.target_launch, documents=request.documents,
         sample_wanted=request.sample_wanted, message=request.message.strip(),
         source_page=request.source_page, utm=request.utm, consent_at=now, ip=ip,
-        user_agent=(user_agent or "")[:300] or None, spam_score=spam_score,
+        user_agent=one_line(user_agent, 300) or None, spam_score=spam_score,
         spam_reasons=spam_reasons, submission_key=submission_key, created_at=now,
         lines=lines,
     )

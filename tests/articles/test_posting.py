@@ -47,6 +47,16 @@ def test_a_comment_waits_for_moderation_and_only_its_author_sees_it(app, client)
     assert "0 comments" in stranger
 
 
+def test_the_user_agent_is_kept_as_one_clean_line(client):
+    article = make_article()
+    data = {"author_name": "Ana Formulator", "author_email": "ana@brand.example",
+            "body": "Does glycine cake?", "ticket": _ticket(client, article)}
+    client.post(f"/articles/{article.slug}/comments", data=data,
+                headers={"User-Agent": "Mozilla/5.0\x00 (X11)" + "x" * 400})
+    [comment] = _comments()
+    assert comment.user_agent == ("Mozilla/5.0 (X11)" + "x" * 400)[:300]
+
+
 def test_held_comment_alerts_the_moderators(client):
     moderator = make_user(role="moderator")
     make_user(role="sales")

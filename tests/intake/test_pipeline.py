@@ -64,6 +64,8 @@ def test_the_inquiry_keeps_what_was_sent(catalog):
     assert inquiry.submitted == {"company": ["Acme <b>"], "lines-0-dose_mg": ["500"]}
     assert inquiry.utm == {"utm_source": "newsletter"}
     assert inquiry.source_page == "https://x.example/a" and inquiry.consent_at is not None
+    inquiry = submit(quote_request(email="b@other.example"), user_agent="Mozilla\x00\n" + "x" * 400)
+    assert inquiry.user_agent == ("Mozilla" + "x" * 400)[:300]  # NUL: PostgreSQL refuses it
 
 
 def test_staff_warnings_for_grade_form_dose_and_moq(catalog):
