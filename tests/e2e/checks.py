@@ -16,16 +16,22 @@ def assert_every_control_labelled(page):
     assert page.evaluate(LABEL_CHECK) == [], page.url
 
 
-def assert_no_horizontal_scroll_at_375(page):
-    """Public pages fit a 375 px phone without sideways scrolling."""
+def assert_no_horizontal_scroll(page, width: int):
+    """The page fits ``width`` pixels: wide tables and the board scroll in their own boxes,
+    never the whole page."""
     original = page.viewport_size
-    page.set_viewport_size({"width": 375, "height": 800})
+    page.set_viewport_size({"width": width, "height": 800})
     try:
         overflow = page.evaluate(
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{page.url} scrolls {overflow}px sideways at 375 px"
+        assert overflow <= 0, f"{page.url} scrolls {overflow}px sideways at {width} px"
     finally:
         page.set_viewport_size(original)
+
+
+def assert_no_horizontal_scroll_at_375(page):
+    """Public pages fit a 375 px phone without sideways scrolling."""
+    assert_no_horizontal_scroll(page, 375)
 
 
 def check_public_page(page):
