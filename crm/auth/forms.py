@@ -73,6 +73,9 @@ class UserForm(Form):
 
 
 class NewUserForm(UserForm):
+    # No role chosen in advance: a hurried admin must not make another admin by default.
+    role = SelectField("Role", choices=[SelectChoice("", "Choose a role"), *ROLE_CHOICES],
+                       validators=[InputRequired("Choose a role.")])
     password = PasswordField(
         "Password",
         validators=[InputRequired(), PASSWORD_LENGTH],

@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import select
 
 from crm.audit.models import AuditEvent
@@ -21,6 +23,18 @@ def test_admin_creates_a_user_who_can_sign_in(app, client, auth):
     other = app.test_client()
     assert other.post("/login", data={"email": "new.person@example.com",
                                       "password": "a long enough password"}).status_code == 302
+
+
+def test_a_new_user_has_no_role_until_one_is_chosen(client, auth):
+    auth.login("admin")
+    page = client.get("/dashboard/users/new").get_data(as_text=True)
+    role = re.search(r'<select[^>]*name="role".*?</select>', page, re.S)[0]
+    assert role.startswith('<select') and '<option value="">Choose a role</option>' in role
+    assert " selected" not in role  # the browser shows the prompt
+    response = client.post("/dashboard/users/new", data={
+        "email": "x@example.com", "name": "X", "password": "a long enough password"})
+    assert response.status_code == 200 and b"Choose a role." in response.data
+    assert db.session.scalar(User.by_email("x@example.com")) is None
 
 
 def test_duplicate_email_is_a_form_error(client, auth):
