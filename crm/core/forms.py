@@ -12,7 +12,7 @@ from wtforms import SelectField as WTFormsSelectField
 from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import ValidationError
-from wtforms.widgets import Select, html_params
+from wtforms.widgets import HiddenInput, Select, html_params
 
 _MULTILINE_ALLOWED = {"\n", "\r", "\t"}
 
@@ -40,6 +40,14 @@ def refuse_control_characters(form, field):
 
 class Form(FlaskForm):
     """A FlaskForm whose text fields all refuse control characters."""
+
+    def error_list(self) -> list[tuple[str | None, str, str]]:
+        """(field id, label, first message) of each field with an error, in the form's
+        order, for an error summary at the top of the page; no id for a hidden field, which
+        has nothing to jump to."""
+        return [(None if isinstance(field.widget, HiddenInput) else field.id,
+                 field.label.text, field.errors[0])
+                for field in self if field.errors and field.name != "csrf_token"]
 
     def validate(self, extra_validators=None):
         extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}

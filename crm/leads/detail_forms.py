@@ -61,6 +61,10 @@ class StatusForm(LeadActionForm):
     lost_reason = StringField("Why was it lost?", id="lost-reason", filters=[_strip],
                               validators=[_at_most(300)])
 
+    def validate_lost_reason(self, field):
+        if self.status.data == LeadStatus.LOST.value and not field.data:
+            raise ValidationError("Say why the lead was lost.")
+
 
 class NextActionForm(LeadActionForm):
     on = DateField("Next action on", id="next-action-on",

@@ -56,8 +56,10 @@ def _conflict_message(lead: Lead, version: int) -> str:
     return "Someone else changed this lead at the same moment. Reload it and try again."
 
 
-def _save(lead: Lead, version: int, change, success: str) -> bool:
-    """Call ``change`` (one operation) and commit; flash what happened."""
+def _save(lead: Lead, version: int, change, success: str) -> int | None:
+    """Call ``change`` (one operation) and commit; flash what happened. None when it was
+    saved, else the status to answer with: 409 when someone else saved the lead first, 400
+    when the operation refused."""
     try:
         if lead.merged_into_id is not None:  # its inquiries live on the other lead now
             raise LeadError(MERGED)
@@ -66,13 +68,22 @@ def _save(lead: Lead, version: int, change, success: str) -> bool:
     except LeadError as exc:  # LeadConflict included: nothing was changed
         db.session.rollback()
         flash(str(exc), "error")
-        return False
+        return 409 if isinstance(exc, LeadConflict) else 400
     except StaleDataError:  # two saves raced; the other one won
         db.session.rollback()
         flash(_conflict_message(lead, version), "error")
-        return False
+        return 409
     flash(success, "success")
-    return True
+    return None
+
+
+def _kept(lead: Lead, status: int, **forms):
+    """After a save that was refused or lost a race: the page as the lead is now, with what
+    the person typed still in ``forms``, as of the lead's current version (sending it again
+    is then a deliberate choice, made having seen the other change)."""
+    kept = {name: type(form)(formdata=None, data={**form.data, "version": lead.version})
+            for name, form in forms.items()}
+    return _render_show(lead, status=status, **kept)
 
 
 def _can_reassign(lead: Lead) -> bool:
@@ -104,8 +115,9 @@ def _render_show(lead: Lead, *, status: int = 200, **bound_forms):
     forms = {**_forms(lead, can_reassign), **bound_forms}
     list_url = (url_for("leads.index") if "leads.index" in current_app.view_functions
                 else None)
+    errors = [error for form in bound_forms.values() for error in form.error_list()]
     return render_template(
-        "leads/show.html", lead=lead, page=timeline.lead_page(db.session, lead),
+        "leads/show.html", lead=lead, page=timeline.lead_page(db.session, lead), errors=errors,
         is_admin=current_user.role is Role.ADMIN, can_reassign=can_reassign,
         status_actions=status_actions(lead), can_lose=S.LOST in TRANSITIONS[lead.status],
         list_url=list_url, **forms, **PAGE_HELPERS,
@@ -124,10 +136,12 @@ def change_status(lead_id: int):
     if not form.validate_on_submit():
         return _render_show(lead, status_form=form, status=400)
     status = LeadStatus(form.status.data)
-    _save(lead, form.version.data, lambda: operations.change_status(
+    refused = _save(lead, form.version.data, lambda: operations.change_status(
         db.session, lead=lead, status=status, actor=current_user,
         lost_reason=form.lost_reason.data or "", expected_version=form.version.data),
         f"{lead.reference} is now {status.label.lower()}.")
+    if refused and form.lost_reason.data:  # keep the reason typed
+        return _kept(lead, refused, status_form=form)
     return redirect(form.next_url(lead.id))
 
 
@@ -151,10 +165,12 @@ def set_next_action(lead_id: int):
     form = NextActionForm()
     if not form.validate_on_submit():
         return _render_show(lead, next_action_form=form, status=400)
-    _save(lead, form.version.data, lambda: operations.set_next_action(
+    refused = _save(lead, form.version.data, lambda: operations.set_next_action(
         db.session, lead=lead, on=form.on.data, note=form.note.data or "", actor=current_user,
         expected_version=form.version.data),
         "The next action is saved." if form.on.data else "The next action is cleared.")
+    if refused:
+        return _kept(lead, refused, next_action_form=form)
     return redirect(form.next_url(lead.id))
 
 
@@ -199,15 +215,10 @@ def email_contact(lead_id: int):
     form = EmailContactForm()
     if not form.validate_on_submit():
         return _render_show(lead, email_form=form, status=400)
-    try:
-        operations.check_version(lead, form.version.data)
-    except LeadConflict as exc:
-        flash(str(exc), "error")
-        kept = EmailContactForm(formdata=None, version=lead.version,  # sending again is
-                                subject=form.subject.data, body=form.body.data)  # deliberate
-        return _render_show(lead, email_form=kept, status=409)
-    _save(lead, form.version.data, lambda: operations.email_contact(
+    refused = _save(lead, form.version.data, lambda: operations.email_contact(
         db.session, lead=lead, subject=form.subject.data, body=form.body.data,
-        actor=current_user),
+        actor=current_user, expected_version=form.version.data),
         f"Your email to {lead.contact_email} is queued; it goes out within a minute.")
+    if refused:
+        return _kept(lead, refused, email_form=form)
     return redirect(form.next_url(lead.id))

@@ -104,6 +104,7 @@ def _render(quote: Quote, token: str, *, status: int = 200, **forms):
     return render_template(
         "quotes/public.html", quote=quote, lead=quote.lead, token=token,
         state=answer_state(quote),
+        errors=[error for form in forms.values() for error in form.error_list()],
         newer=_newer_sent(quote) if quote.status is Q.SUPERSEDED else None,
         accept_form=forms.get("accept_form") or AcceptForm(formdata=None),
         decline_form=forms.get("decline_form") or DeclineForm(formdata=None),

@@ -117,11 +117,16 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
-    """A fresh browser context (no cookies) whose console errors fail the test."""
+    """A fresh browser context (no cookies) whose console errors fail the test, but for the
+    statuses a test provokes on purpose (``@pytest.mark.answers(400)``: a form sent wrong)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    marker = request.node.get_closest_marker("answers")
+    expected = [f"responded with a status of {status} " for status in (marker.args if marker
+                                                                         else ())]
     errors = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and not any(
+        status in msg.text for status in expected) else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
     context.close()

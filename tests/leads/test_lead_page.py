@@ -296,6 +296,28 @@ def test_email_the_contact(client, auth, lead):
     assert timeline.count(f"Your quote [{lead.reference}]") == 1
 
 
+def test_a_form_with_errors_is_summed_up_at_the_top_of_the_page(client, auth, lead):
+    """The forms sit low on a long page: the summary is where the page opens, with the focus."""
+    auth.login("sales")
+    response = client.post(url(lead, "email"), data={"version": lead.version, "subject": "",
+                                                     "body": "My message"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = page[page.index('id="error-summary"'):page.index("</div>", page.index(
+        'id="error-summary"'))]
+    assert "autofocus" in summary and '<a href="#email-subject">Subject: Write a subject.</a>' \
+        in summary
+    assert page.index('id="error-summary"') < page.index('id="timeline-heading"')
+    assert "My message" in page
+    response = client.post(url(lead, "status"), data={"version": lead.version,
+                                                      "status": "lost", "lost_reason": ""})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert '<a href="#lost-reason">Why was it lost?: Say why the lead was lost.</a>' in page
+    assert 'id="lost-reason"' in page and 'aria-invalid="true"' in page
+    assert 'id="error-summary"' not in page_of(client, lead)
+
+
 def test_a_subject_must_be_one_line(client, auth, lead):
     auth.login("sales")
     response = client.post(url(lead, "email"), data={"version": lead.version,
@@ -316,7 +338,6 @@ def test_a_stale_form_is_refused_and_changes_nothing(client, auth, lead):
     db.session.commit()
     auth.login("sales")
     for action, data in (("status", {"status": "contacted"}),
-                         ("next-action", {"on": "2032-02-02", "note": "other"}),
                          ("owner", {"owner": sam.id}),
                          ("merge", {"reference": submit(quote_request(
                              email="y@other.example")).lead.reference})):
@@ -325,6 +346,17 @@ def test_a_stale_form_is_refused_and_changes_nothing(client, auth, lead):
         assert response.request.path == url(lead), action
         assert "This lead was changed by Sam Seller at" in page, action
         assert "Reload to see the changes" in page, action
+    # What was typed comes back, as of the current version: saving it again is deliberate.
+    for action, data, typed in (
+            ("next-action", {"on": "2032-02-02", "note": "Call about samples"},
+             ['value="2032-02-02"', 'value="Call about samples"']),
+            ("status", {"status": "lost", "lost_reason": "Went local"}, ['value="Went local"'])):
+        response = post(client, lead, action, version=loaded, **data)
+        assert response.status_code == 409, action
+        page = response.get_data(as_text=True)
+        assert "This lead was changed by Sam Seller at" in page, action
+        assert all(value in page for value in typed), action
+        assert f'name="version" type="hidden" value="{lead.version}"' in page
     assert lead.status is S.NEW and lead.next_action_note == "call" and lead.owner_id is None
     assert not db.session.scalars(select(Lead).where(Lead.merged_into_id.is_not(None))).all()
 

@@ -335,6 +335,21 @@ def test_accepting_while_staff_save_the_lead_wins_it_and_keeps_their_change(
     assert activities(lead, "accepted by") == 1
 
 
+def test_an_answer_with_errors_is_summed_up_where_the_page_opens(client, lead, owner):
+    quote, link = sent_quote(lead, owner)
+    response = client.post(f"{link}/accept", data={"name": ""})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    start = page.index('id="error-summary"')
+    assert start < page.index('class="quote-document"')
+    summary = page[start:page.index("</div>", start)]
+    assert "Your answer was not recorded" in summary and "autofocus" in summary
+    assert '<a href="#name">Your full name: Type your full name to accept.</a>' in summary
+    assert '<a href="#agree">' in summary
+    db.session.refresh(quote)
+    assert quote.status is Q.SENT
+
+
 def test_declining_keeps_the_lead_open(client, lead, owner):
     quote, link = sent_quote(lead, owner)
     response = client.post(f"{link}/decline", data={"reason": "Over our budget"},

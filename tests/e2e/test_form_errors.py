@@ -1,0 +1,25 @@
+"""A form sent with a mistake, low on a long page: the person lands on what went wrong."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_journeys import _new_lead, sign_in
+
+
+@pytest.mark.answers(400)
+def test_an_error_low_on_the_lead_page_is_brought_into_view(site, page):
+    lead_id, _ = _new_lead(site, "Errorco")
+    page.set_viewport_size({"width": 390, "height": 800})
+    sign_in(page, site, "sales")
+    page.goto(f"{site.url}/dashboard/leads/{lead_id}")
+    page.click("#email-heading")  # opens "Email the contact"
+    page.fill("#email-body", "The CoA is attached.")
+    page.click("button:has-text('Send the email')")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    summary.get_by_role("link", name=re.compile("Subject: Write a subject.")).click()
+    expect(page.locator("#email-subject")).to_be_in_viewport()
+    expect(page.locator("#email-body")).to_have_value("The CoA is attached.")
