@@ -135,21 +135,49 @@ def reply_as_staff(session, *, parent: Comment, body: str, actor) -> Comment:
     return reply
 
 
-def block_author(session, *, comment: Comment, what: str, actor) -> None:
-    """Add the comment's email or IP to the block list, and mark the comment spam."""
-    settings = moderation_settings(session)
+def _block_list(comment: Comment, what: str) -> tuple[str, str]:
+    """The comment's value of kind ``what`` ("email" or "ip") and the setting listing it."""
     if what == "email":
-        value, field = comment.author_email, "blocked_emails"
-    elif what == "ip" and comment.ip:
-        value, field = comment.ip, "blocked_ips"
-    else:
-        raise ModerationError("This comment has nothing of that kind to block.")
+        return comment.author_email, "blocked_emails"
+    if what == "ip" and comment.ip:
+        return comment.ip, "blocked_ips"
+    raise ModerationError("This comment has nothing of that kind to block.")
+
+
+def blocked_kinds(settings, comment: Comment) -> set[str]:
+    """Which of the comment's email ("email") and IP ("ip") the block lists hold."""
+    kinds = set()
+    if comment.author_email.lower() in {e.lower() for e in settings.blocked_emails}:
+        kinds.add("email")
+    if comment.ip and comment.ip in settings.blocked_ips:
+        kinds.add("ip")
+    return kinds
+
+
+def block_author(session, *, comment: Comment, what: str, actor) -> bool:
+    """Add the comment's email or IP to the block list, and mark the comment spam; whether
+    the comment went to spam by this."""
+    settings = moderation_settings(session)
+    value, field = _block_list(comment, what)
     current = list(getattr(settings, field))
     if value not in current:
         setattr(settings, field, [*current, value])  # a new list, so the change is saved
     record_event(session, actor=actor, action=f"comment.block_{what}", obj=comment, value=value)
     if comment.status in ACTIONS["spam"][0]:
         moderate(session, comment=comment, action="spam", actor=actor)
+        return True
+    return False
+
+
+def unblock_author(session, *, comment: Comment, what: str, actor) -> None:
+    """Take the comment's email or IP off the block list: the undo of ``block_author``. The
+    comment stays in spam until someone approves it."""
+    settings = moderation_settings(session)
+    value, field = _block_list(comment, what)
+    setattr(settings, field, [v for v in getattr(settings, field)
+                              if v.lower() != value.lower()])
+    record_event(session, actor=actor, action=f"comment.unblock_{what}", obj=comment,
+                 value=value)
 
 
 def update_settings(session, *, max_links: int, moderation_words: list[str],

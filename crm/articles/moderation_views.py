@@ -2,8 +2,17 @@
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from crm.articles import moderation_queries as queries
 from crm.articles.comments import moderation_settings
@@ -13,10 +22,12 @@ from crm.articles.moderation import (
     ModerationError,
     allowed_actions,
     block_author,
+    blocked_kinds,
     edit_comment,
     moderate,
     moderate_many,
     reply_as_staff,
+    unblock_author,
     update_settings,
 )
 from crm.articles.moderation_forms import (
@@ -50,23 +61,24 @@ def comment_age(created_at: datetime) -> str:
 @bp.context_processor
 def queue_helpers():
     return {"allowed_actions": allowed_actions, "action_labels": ACTION_LABELS,
-            "age": comment_age, "statuses": list(CommentStatus)}
+            "age": comment_age, "statuses": list(CommentStatus), "blocked_kinds": blocked_kinds}
 
 
 def _comment(comment_id: int) -> Comment:
     return db.session.get(Comment, comment_id) or abort(404)
 
 
-def _run(operation, success: str) -> bool:
-    """Call an operation: commit and flash ``success``, or roll back and flash its refusal."""
+def _run(operation, success) -> bool:
+    """Call an operation: commit and flash ``success`` (or ``success(its result)``), or roll
+    back and flash its refusal."""
     try:
-        operation()
+        result = operation()
     except ModerationError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return False
     db.session.commit()
-    flash(success, "success")
+    flash(success(result) if callable(success) else success, "success")
     return True
 
 
@@ -80,6 +92,7 @@ def index():
     here = url_for(".index", page=page.number, **filters.as_args())
     return render_template("moderation/index.html", form=form, page=page, filters=filters,
                            counts=queries.status_counts(db.session), here=here,
+                           settings=moderation_settings(db.session),
                            bulk=BulkActionForm(status=filters.status))
 
 
@@ -110,7 +123,7 @@ def bulk():
 
 def _render_show(comment: Comment, *, edit_form=None, reply_form=None, status: int = 200):
     return render_template(
-        "moderation/show.html", comment=comment,
+        "moderation/show.html", comment=comment, settings=moderation_settings(db.session),
         history=queries.comment_history(db.session, comment.id),
         edit_form=edit_form or EditCommentForm(obj=comment),
         reply_form=reply_form or StaffReplyForm(),
@@ -149,12 +162,34 @@ def reply(comment_id: int):
 
 @bp.post("/<int:comment_id>/block/<what>")
 def block(comment_id: int, what: str):
+    """Block the author's email or IP; the message says what happened and offers the undo."""
+    comment = _comment(comment_id)
+    form = ReturnForm()
+    back = form.next_url(url_for(".show", comment_id=comment_id))
+    if form.validate_on_submit():
+        value = comment.author_email if what == "email" else comment.ip
+
+        def done(spammed: bool) -> Markup:
+            undo = get_template_attribute("moderation/_macros.html", "post_button")(
+                url_for(".unblock", comment_id=comment_id, what=what), "Undo", back,
+                class_="btn btn-link p-0 align-baseline", hidden_label=f"the block of {value}")
+            moved = " and the comment is in Spam" if spammed else ""
+            return Markup(f"{escape(value)} is blocked{moved}. ") + undo
+
+        _run(lambda: block_author(db.session, comment=comment, what=what, actor=current_user),
+             done)
+    return redirect(back)
+
+
+@bp.post("/<int:comment_id>/unblock/<what>")
+def unblock(comment_id: int, what: str):
+    """Take the author's email or IP off the block list (moderators may undo their blocks)."""
     comment = _comment(comment_id)
     form = ReturnForm()
     if form.validate_on_submit():
         value = comment.author_email if what == "email" else comment.ip
-        _run(lambda: block_author(db.session, comment=comment, what=what, actor=current_user),
-             f"{value} is blocked.")
+        _run(lambda: unblock_author(db.session, comment=comment, what=what, actor=current_user),
+             f"{value} is no longer blocked.")
     return redirect(form.next_url(url_for(".show", comment_id=comment_id)))
 
 

@@ -367,7 +367,7 @@ def test_block_email_adds_it_to_the_settings_and_marks_spam(client, auth):
     comment = make_comment(status="pending", author_email="spammer@example.net")
     response = client.post(f"{QUEUE}{comment.id}/block/email", data={"next": QUEUE},
                            follow_redirects=True)
-    assert "spammer@example.net is blocked." in response.get_data(as_text=True)
+    assert "spammer@example.net is blocked" in response.get_data(as_text=True)
     db.session.refresh(comment)
     assert comment.status is CommentStatus.SPAM
     assert moderation_settings(db.session).blocked_emails == ["spammer@example.net"]
@@ -384,6 +384,30 @@ def test_block_ip_adds_it_and_an_unknown_kind_is_refused(client, auth):
     assert "nothing of that kind to block" in response.get_data(as_text=True)
     db.session.refresh(other)
     assert other.status is CommentStatus.PENDING
+
+
+def test_a_block_says_what_it_did_and_the_moderator_can_undo_it(client, auth):
+    auth.login("moderator")
+    comment = make_comment(status="pending", author_email="ana@brand.example", ip="192.0.2.7")
+    response = client.post(f"{QUEUE}{comment.id}/block/email", data={"next": QUEUE},
+                           follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "ana@brand.example is blocked and the comment is in Spam." in page
+    undo = f'action="{QUEUE}{comment.id}/unblock/email"'
+    assert undo in page  # the undo, right in the message
+    assert undo in page_text(client, f"{QUEUE}{comment.id}")  # and on the comment's page
+    assert "Unblock email" in page_text(client, f"{QUEUE}?status=spam")
+
+    response = client.post(f"{QUEUE}{comment.id}/unblock/email", data={"next": QUEUE},
+                           follow_redirects=True)
+    assert "ana@brand.example is no longer blocked." in response.get_data(as_text=True)
+    assert moderation_settings(db.session).blocked_emails == []
+    assert [e.action for e in events_for(comment.id)] == [
+        "comment.block_email", "comment.spam", "comment.unblock_email"]
+    page = page_text(client, f"{QUEUE}{comment.id}")
+    assert f'action="{QUEUE}{comment.id}/block/email"' in page and undo not in page
+    response = client.post(f"{QUEUE}{comment.id}/unblock/ip", follow_redirects=True)
+    assert moderation_settings(db.session).blocked_ips == []  # harmless when not blocked
 
 
 # --- settings -------------------------------------------------------------------------------
