@@ -92,6 +92,11 @@ class Comment(db.Model):
     def is_staff(self) -> bool:
         return self.staff_author_id is not None
 
+    @property
+    def log_label(self) -> str:
+        """What the email log calls the comment."""
+        return f"Comment by {self.author_name}"
+
     def __repr__(self) -> str:
         return f"<Comment {self.id} {self.status.value}>"
 

@@ -67,6 +67,11 @@ class User(db.Model):
     def country_codes(self) -> list[str]:
         return [t.country for t in self.territories]
 
+    @property
+    def log_label(self) -> str:
+        """What the email log calls the user."""
+        return self.name
+
     @classmethod
     def by_email(cls, email: str):
         return select(cls).where(func.lower(cls.email) == email.strip().lower())

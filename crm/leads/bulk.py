@@ -187,7 +187,8 @@ def _emails(rng, lead_id: int, lead: dict, owner_emails: dict, created) -> list[
         outcome = {"status": EmailStatus.SENT.value, "attempts": 1, "sent_at": created,
                    "last_error": None}
     common = {"created_at": created, "next_attempt_at": created, "headers": {}, "resends": 0,
-              "related_type": "leads", "related_id": lead_id, "body_text": BODY,
+              "related_type": "leads", "related_id": lead_id,
+              "related_label": lead["reference"], "body_text": BODY,
               "body_html": f"<p>{BODY}</p>", **outcome}
     reference = lead["reference"]
     return [

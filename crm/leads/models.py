@@ -138,6 +138,11 @@ class Lead(db.Model):
     # Quotes live in a higher feature; named by string so leads never imports it.
     quotes = relationship("Quote", back_populates="lead", order_by="Quote.id.desc()")
 
+    @property
+    def log_label(self) -> str:
+        """What the email log calls the lead."""
+        return self.reference
+
     def __repr__(self) -> str:
         return f"<Lead {self.reference} {self.status.value}>"
 

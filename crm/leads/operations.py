@@ -206,7 +206,8 @@ def merge(session, *, source: Lead, target: Lead, actor) -> None:
                         .values(lead_id=target.id).execution_options(synchronize_session=False))
     session.execute(update(OutboxEmail).where(OutboxEmail.related_type == "leads",
                                               OutboxEmail.related_id == source.id)
-                    .values(related_id=target.id).execution_options(synchronize_session=False))
+                    .values(related_id=target.id, related_label=target.log_label)
+                    .execution_options(synchronize_session=False))
     source.merged_into_id = target.id
     if source.status in OPEN_STATUSES:
         source.status = S.LOST

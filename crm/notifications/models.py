@@ -52,6 +52,8 @@ class OutboxEmail(db.Model):
     resends: Mapped[int] = mapped_column(default=0)
     related_type: Mapped[str | None] = mapped_column(String(40))
     related_id: Mapped[int | None]
+    # What the related row is called (its ``log_label``) when the email was queued.
+    related_label: Mapped[str | None] = mapped_column(String(120))
 
     def message_id(self, domain: str) -> str:
         """Stable per row (and per resend): a retry after a crash carries the same Message-ID."""

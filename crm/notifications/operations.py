@@ -45,7 +45,8 @@ def notify(
 
     ``key`` makes it idempotent: the same key queues once (``new_key``: the key names
     something this transaction made, so no email can hold it yet and it is not looked up;
-    the unique index still guards it). ``stream`` names what the person
+    the unique index still guards it). ``related`` is the row the email is about; its
+    ``log_label``, if it has one, names it in the email log. ``stream`` names what the person
     can opt out of; such emails carry an unsubscribe link and ``List-Unsubscribe`` headers,
     and nothing is queued for someone who opted out. Returns the row, or None if opted out.
     """
@@ -72,6 +73,7 @@ def notify(
         subject=_check_header("Subject", subject), body_text=body_text, body_html=body_html,
         headers=extra, related_type=getattr(related, "__tablename__", None),
         related_id=getattr(related, "id", None),
+        related_label=(getattr(related, "log_label", None) or "")[:120] or None,
     )
     session.add(email)
     return email

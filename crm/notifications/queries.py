@@ -15,7 +15,7 @@ LIST_ERROR_CHARS = 200  # of a failed email's last error, in its row
 LIST_COLUMNS = (
     OutboxEmail.id, OutboxEmail.created_at, OutboxEmail.recipient, OutboxEmail.subject,
     OutboxEmail.template, OutboxEmail.status, OutboxEmail.attempts,
-    OutboxEmail.related_type, OutboxEmail.related_id,
+    OutboxEmail.related_type, OutboxEmail.related_id, OutboxEmail.related_label,
 )
 
 

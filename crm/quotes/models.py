@@ -74,6 +74,11 @@ class Quote(db.Model):
     def label(self) -> str:
         return self.number if self.revision == 1 else f"{self.number} rev. {self.revision}"
 
+    @property
+    def log_label(self) -> str:
+        """What the email log calls the quote (as migration 0017 does for older emails)."""
+        return f"Quote {self.label}"
+
     def __repr__(self) -> str:
         return f"<Quote {self.label} {self.status.value}>"
 

@@ -45,3 +45,35 @@ def test_the_lead_search_has_its_index(app):
     assert "ix_leads_search_trgm" not in indexes
     search = indexes["ix_leads_search_status_trgm"]
     assert search["column_names"] == ["status", "search_text"]
+
+
+def test_emails_queued_before_0017_are_named_by_it(app):
+    """What migration 0017 fills in for the emails already queued is what ``notify`` now
+    stores: each related row's ``log_label``."""
+    from flask_migrate import downgrade
+    from sqlalchemy import select
+
+    from crm.notifications import notify
+    from crm.notifications.models import OutboxEmail
+    from crm.quotes import operations as quotes
+    from tests.factories import make_comment, make_user, seed_catalog, submit
+
+    seed_catalog()
+    owner = make_user(role="sales", name="Sam O'Seller")
+    lead = submit().lead
+    quote, _ = quotes.draft_from_lead(db.session, lead=lead, actor=owner)
+    quote.revision = 2
+    comment = make_comment(author_name="Ana")
+    for n, related in enumerate((owner, lead, quote, comment)):
+        notify(db.session, template="test_email", to="x@example.com", key=f"old:{n}",
+               related=related)
+    db.session.commit()
+    expected = {(e.related_type, e.related_id): e.related_label
+                for e in db.session.scalars(select(OutboxEmail))}
+    assert expected[("quotes", quote.id)] == f"Quote {quote.number} rev. 2"
+    db.session.remove()
+    downgrade(revision="0016")
+    upgrade()
+    refilled = {(e.related_type, e.related_id): e.related_label
+                for e in db.session.scalars(select(OutboxEmail))}
+    assert refilled == expected and None not in refilled.values()

@@ -47,8 +47,10 @@ def test_a_request_becomes_a_scored_assigned_lead_with_both_emails(catalog):
     assert lead.total_kg == Decimal("325.000") and lead.ingredients_summary == "L-Serine"
     assert lead.score > 0 and "+15 business email" in lead.score_reasons
     assert "+10 sample wanted" in lead.score_reasons
-    emails = {(e.template, e.recipient) for e in db.session.scalars(select(OutboxEmail))}
-    assert emails == {("inquiry_ack", inquiry.contact.email), ("lead_alert", owner.email)}
+    emails = {(e.template, e.recipient, e.related_label)
+              for e in db.session.scalars(select(OutboxEmail))}
+    assert emails == {("inquiry_ack", inquiry.contact.email, lead.reference),
+                      ("lead_alert", owner.email, lead.reference)}
     ack = db.session.scalar(select(OutboxEmail).where(OutboxEmail.template == "inquiry_ack"))
     assert inquiry.reference in ack.subject and "325 kg" in ack.body_text
     assert "score" not in ack.body_text.lower()  # internal details stay internal

@@ -296,6 +296,9 @@ def test_merge_moves_inquiries_lines_and_activities_and_hides_the_source(catalog
     assert _activities(target) == target_activities + source_activities + 1
     assert _activities(target, ActivityKind.MERGED) == 1
     assert target.total_kg == Decimal("325") + Decimal("75") + Decimal("12")
+    moved = db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.related_id == target.id)).all()
+    assert len(moved) == 4 and {e.related_label for e in moved} == {target.reference}
     assert target.ingredients_summary == "L-Serine, Glycine, Beta-alanine"
     # Hidden: a new request from the source's contact opens a lead of its own.
     again = submit(quote_request(email="buyer@other.example"))

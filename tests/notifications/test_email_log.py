@@ -199,16 +199,19 @@ def test_index_runs_the_same_queries_for_5_and_40_rows(client, auth):
 
 # --- links to related objects -----------------------------------------------------------
 
-def test_related_object_is_linked_when_its_page_exists(client, auth):
+def test_related_object_is_named_and_linked_when_its_page_exists(client, auth):
     admin = auth.login("admin")
-    queue("reset@example.com", related=admin)
-    queue("lead@example.com", related_type="leads", related_id=3)
+    email = queue("reset@example.com", related=admin)
+    assert email.related_label == admin.name  # named when queued: the list reads no other table
+    queue("lead@example.com", related_type="leads", related_id=3)  # queued before names
     page = page_text(client, LOG)
-    assert f'<a href="/dashboard/users/{admin.id}">users #{admin.id}</a>' in page
+    assert f'<a href="/dashboard/users/{admin.id}">{html.escape(admin.name)}</a>' in page
     if "leads.show" in client.application.view_functions:
         assert ">leads #3</a>" in page
     else:
         assert "leads #3" in page and ">leads #3</a>" not in page
+    show = page_text(client, f"{LOG}{email.id}")
+    assert f'<a href="/dashboard/users/{admin.id}">{html.escape(admin.name)}</a>' in show
 
 
 # --- one email --------------------------------------------------------------------------
