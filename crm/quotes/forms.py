@@ -11,6 +11,7 @@ from wtforms import (
     FormField,
     IntegerField,
     StringField,
+    SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -118,6 +119,7 @@ class QuoteForm(Form):
                           validators=[_at_most(2000)],
                           description="Printed on the quote the customer sees.")
     lines = FieldList(FormField(QuoteLineForm), min_entries=1, max_entries=50)
+    send = SubmitField("Send to customer")  # save, then send: what is on screen is sent
 
     @classmethod
     def for_quote(cls, quote: Quote) -> "QuoteForm":

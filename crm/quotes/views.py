@@ -1,6 +1,7 @@
 """The quote builder for sales: draft from a lead, edit the draft, send, revise, and the
-PDF preview. Every action is form → one operation → commit → flash → redirect; a refusal
-(``QuoteError``) is flashed and nothing is saved."""
+PDF preview. Every action is form → one operation → commit → flash → redirect ("Send to
+customer" saves then sends, in one commit); a refusal (``QuoteError``) is flashed and nothing
+is saved."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -88,10 +89,10 @@ def show(quote_id: int):
     if not form.is_submitted():
         return _render(quote)
     if form.validate():
-        done, warnings = _run(lambda: operations.update_draft(
-            db.session, quote=quote, lines=form.line_inputs(), **form.terms()))
+        done, warnings = _run(lambda: _save(quote, form))
         if done:
-            flash(f"{quote.label} is saved.", "success")
+            flash(f"Sent to {quote.lead.contact.email}." if form.send.data
+                  else f"{quote.label} is saved.", "success")
             for warning in warnings:
                 flash(warning, "warning")
             return redirect(url_for(".show", quote_id=quote.id), 303)
@@ -99,8 +100,19 @@ def show(quote_id: int):
     return _render(quote, form=form, status=400)
 
 
+def _save(quote: Quote, form: QuoteForm) -> list[str]:
+    """Save the edits; with "Send to customer", then send the quote as saved, in the same
+    transaction, so that what was on screen is what the customer gets."""
+    warnings = operations.update_draft(db.session, quote=quote, lines=form.line_inputs(),
+                                       **form.terms())
+    if form.send.data:
+        operations.send_quote(db.session, quote=quote, actor=current_user)
+    return warnings
+
+
 @bp.post("/<int:quote_id>/send")
 def send(quote_id: int):
+    """Send the quote as last saved (the builder's button posts the editor to ``show``)."""
     quote = _quote(quote_id)
     done, _ = _run(lambda: operations.send_quote(db.session, quote=quote, actor=current_user))
     if done:

@@ -160,8 +160,10 @@ def test_salesperson_works_the_lead_and_sends_a_quote(site, page, shot):
     expect(page).to_have_url(re.compile(r"/dashboard/quotes/\d+"))
     shot(page, "quote-builder")
     assert_every_control_labelled(page)
+    page.fill("#notes", "Samples ship within a week.")  # typed, not saved: sending sends it
     page.click("button:has-text('Send to customer')")
     expect(page.locator(".alert")).to_contain_text("Sent to")
+    expect(page.locator(".quote-notes")).to_have_text("Samples ship within a week.")
     shot(page, "quote-sent")
     mail = wait_for(lambda: [m for m in site.messages_to("buyer@journeyco.example")
                              if re.search(r"Q-\d{4}-\d{4}", m["Subject"])])

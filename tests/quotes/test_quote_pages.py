@@ -135,6 +135,54 @@ def test_draft_edit_and_send_through_the_builder(client, auth, lead, owner):
     assert "Revise" in page and COMPETITOR in page  # the staff-only pricing panel
 
 
+def quote_emails(quote) -> list[OutboxEmail]:
+    return db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.template == "quote_sent", OutboxEmail.related_id == quote.id)).all()
+
+
+def test_send_to_customer_sends_the_edits_on_screen(client, auth, lead, owner):
+    """The Send button posts the editor: what was typed and not saved is saved, then sent."""
+    auth.login(owner)
+    quote = draft_through_the_page(client, lead)
+    page = client.get(builder(quote)).get_data(as_text=True)
+    editor = re.search(rf'<form method="post" action="{builder(quote)}".*?</form>', page, re.S)[0]
+    assert re.search(r'<button type="submit"[^>]* name="send"[^>]*>Send to customer<', editor)
+
+    response = client.post(builder(quote), data=form_of(quote, send="y", **{
+        "notes": "Typed, never saved.", "lines-0-quantity_kg": "400"}))
+    assert response.status_code == 303
+    assert response.headers["Location"] == builder(quote)
+    db.session.refresh(quote)
+    assert quote.status is Q.SENT and quote.notes == "Typed, never saved."
+    assert quote.lines[0].quantity_kg == 400
+    [email] = quote_emails(quote)
+    assert "L-Serine (USP): 400 kg (16 × " in email.body_text
+    assert "Total: 15,600.00 USD, FOB Rotterdam" in email.body_text
+    page = client.get(builder(quote)).get_data(as_text=True)
+    assert f"Sent to {lead.contact_email}." in page and "Typed, never saved." in page
+
+
+def test_send_to_customer_with_edits_that_fail_sends_and_saves_nothing(client, auth, lead, owner):
+    auth.login(owner)
+    quote = draft_through_the_page(client, lead)
+    refusals = [
+        ({"payment_terms": ""}, "Say how the customer pays."),  # the form's
+        ({"lines-0-price_per_kg": "36.00"}, "say why the price differs"),  # update_draft's
+        ({"lines-1-description": "Rosehip extract", "lines-1-quantity_kg": "3"},
+         "Price every line before sending: Rosehip extract."),  # send_quote's
+    ]
+    for changes, message in refusals:
+        response = client.post(builder(quote), data=form_of(quote, send="y", **{
+            "notes": "Not this one.", **changes}))
+        assert response.status_code == 400, message
+        page = response.get_data(as_text=True)
+        assert message in page and "Not this one." in page  # the edits stay on screen
+        db.session.refresh(quote)
+        assert quote.status is Q.DRAFT and quote.notes == ""
+        assert [line.description for line in quote.lines] == ["L-Serine"]
+        assert quote_emails(quote) == [] and lead.status is not LeadStatus.QUOTED
+
+
 def test_the_builder_shows_form_errors_and_never_takes_a_typed_total(client, auth, lead, owner):
     auth.login(owner)
     quote = draft_through_the_page(client, lead)
