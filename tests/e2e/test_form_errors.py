@@ -2,13 +2,11 @@
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_journeys import _new_lead, sign_in
 
 
-@pytest.mark.answers(400)
 def test_an_error_low_on_the_lead_page_is_brought_into_view(site, page):
     lead_id, _ = _new_lead(site, "Errorco")
     page.set_viewport_size({"width": 390, "height": 800})
