@@ -1,10 +1,12 @@
-/* The quote-request form: more ingredient lines on demand, and the kilograms as people type.
+/* The quote-request form: ingredient lines added and removed on demand, and the kilograms as
+ * people type.
  *
  * The arithmetic is crm/catalog/formulation.py's, on exact decimals (BigInt) rather than
  * floats, so the figure shown here is the figure the server stores:
  *   kg = dose (mg) × servings × units × (1 + overage / 100) / 1,000,000, up to the gram,
  *   then rounded up to whole packs of the chosen ingredient.
- * Without JavaScript the form still works: three line slots, no live figure.
+ * Without JavaScript the form still works: three line slots (a cleared one is left out), no
+ * live figure.
  */
 (function () {
   "use strict";
@@ -15,6 +17,7 @@
   var addButton = document.getElementById("add-line");
   var addStatus = document.getElementById("add-line-status");
   var template = document.getElementById("line-template");
+  var summary = document.getElementById("error-summary");
   var maxLines = parseInt(addButton.getAttribute("data-max"), 10) || 10;
   var exact = typeof BigInt === "function";
 
@@ -219,14 +222,21 @@
     slots().forEach(function (slot) { updateLine(slot, plan); });
   }
 
-  // -- adding lines ---------------------------------------------------------------------
+  // -- adding and removing lines -------------------------------------------------------
 
-  function updateAddButton() {
-    var all = slots();
-    var hidden = all.filter(function (slot) { return slot.hidden; }).length;
-    addButton.hidden = hidden === 0 && all.length >= maxLines;
+  function shownSlots() {
+    return slots().filter(function (slot) { return !slot.hidden; });
+  }
+
+  // Add while there is room; Remove on every line while there are two or more.
+  function updateButtons() {
+    var all = slots(), shown = shownSlots();
+    addButton.hidden = shown.length === all.length && all.length >= maxLines;
     if (addButton.hidden) addStatus.textContent = "That is the most one request holds: " +
       maxLines + " ingredients. Name any others in your message.";
+    all.forEach(function (slot) {
+      slot.querySelector(".line-remove").hidden = shown.length < 2;
+    });
   }
 
   function addLine() {
@@ -243,10 +253,61 @@
     }
     slot.hidden = false;
     updateAll();
-    updateAddButton();
+    updateButtons();
     var legend = slot.querySelector("legend");
     if (!addButton.hidden) addStatus.textContent = legend.textContent + " added.";
     partsOf(slot).ingredient.focus();
+  }
+
+  // The error summary's links to a removed line go; those to a renumbered one follow it.
+  function followInSummary(from, to) {
+    if (!summary) return;
+    summary.querySelectorAll("a[href^='#" + from + "']").forEach(function (link) {
+      if (!to) {
+        link.parentNode.remove();
+        return;
+      }
+      link.setAttribute("href", "#" + to + link.getAttribute("href").slice(from.length + 1));
+      link.textContent = link.textContent.replace(/^Ingredient \d+/,
+        "Ingredient " + (parseInt(to.slice("lines-".length), 10) + 1));
+    });
+    summary.hidden = !summary.querySelector("li");
+  }
+
+  // Give a slot the field names the server reads for line ``index`` (lines-<index>-…), and
+  // the ids, references and number that go with them.
+  function renumber(slot, index) {
+    var from = slot.getAttribute("data-prefix"), to = "lines-" + index + "-";
+    if (from === to) return;
+    [slot].concat(Array.prototype.slice.call(slot.querySelectorAll("*"))).forEach(function (el) {
+      ["id", "name", "for", "list", "aria-describedby", "aria-labelledby", "data-prefix"]
+        .forEach(function (name) {
+          var value = el.getAttribute(name);
+          if (value && value.indexOf(from) !== -1) el.setAttribute(name, value.split(from).join(to));
+        });
+    });
+    slot.querySelectorAll(".line-number").forEach(function (number) {
+      number.textContent = String(index + 1);
+    });
+    followInSummary(from, to);
+  }
+
+  // The line goes with its fields, so the server never sees it; the lines below move up.
+  function removeLine(slot) {
+    var shown = shownSlots();
+    var at = shown.indexOf(slot);
+    if (at === -1 || shown.length < 2) return;
+    var next = shown[at + 1] || shown[at - 1];
+    var option = partsOf(slot).ingredient.selectedOptions[0];
+    var what = slot.querySelector("legend").textContent +
+      (option && option.value ? " (" + option.textContent + ")" : "");
+    followInSummary(slot.getAttribute("data-prefix"), null);
+    slot.remove();
+    slots().forEach(renumber);
+    updateAll();
+    updateButtons();
+    addStatus.textContent = what + " removed.";
+    partsOf(next).ingredient.focus();
   }
 
   // Slots past the first stay out of the way until asked for.
@@ -262,7 +323,7 @@
       if (slot.hidden && !isEmpty(slot)) slot.hidden = false;
     });
     updateAll();
-    updateAddButton();
+    updateButtons();
   }
 
   // -- wiring ---------------------------------------------------------------------------
@@ -270,9 +331,12 @@
   form.addEventListener("input", updateAll);
   form.addEventListener("change", updateAll);
   addButton.addEventListener("click", addLine);
+  linesBox.addEventListener("click", function (event) {
+    var button = event.target.closest(".line-remove");
+    if (button) removeLine(button.closest(".line-slot"));
+  });
   window.addEventListener("pageshow", revealFilledSlots);
 
-  var summary = document.getElementById("error-summary");
   if (summary) {
     summary.addEventListener("click", function (event) {
       var link = event.target.closest("a[href^='#']");
@@ -287,6 +351,6 @@
   hideEmptySlots();
   addButton.hidden = false;
   updateAll();
-  updateAddButton();
+  updateButtons();
   if (summary) summary.focus();
 })();

@@ -67,6 +67,7 @@ def test_developer_comments_then_requests_a_quote(site, page, shot):
     page.fill("#servings_per_unit", "60")
     page.fill("#units", "10000")
     page.fill("#overage_pct", "5")
+    expect(page.locator("#lines-0-slot .line-remove")).to_be_hidden()  # one line stays
     page.select_option("#lines-0-ingredient", "l-serine")
     page.check("#lines-0-compute")
     expect(page.locator("#lines-0-kg")).to_contain_text("315 kg")
@@ -75,6 +76,28 @@ def test_developer_comments_then_requests_a_quote(site, page, shot):
     page.select_option("#lines-1-ingredient", "glycine")
     page.fill("#lines-1-quantity_kg", "60")
     expect(page.locator("#lines-1-kg")).to_contain_text("3 × 25 kg")
+
+    # A third line, then a change of mind about the second: Remove takes it out, and the
+    # third moves up to take its number (and its field names, which the server reads).
+    page.click("#add-line")
+    page.select_option("#lines-2-ingredient", "l-theanine")
+    page.fill("#lines-2-quantity_kg", "40")
+    page.click("#lines-1-slot >> button:has-text('Remove')")
+    expect(page.locator("#add-line-status")).to_have_text("Ingredient 2 (Glycine) removed.")
+    expect(page.locator(".line-slot:visible legend")).to_have_text(
+        ["Ingredient 1", "Ingredient 2"])
+    expect(page.locator("#lines-1-ingredient")).to_be_focused()
+    expect(page.locator("#lines-1-ingredient")).to_have_value("l-theanine")
+    expect(page.locator("#lines-1-quantity_kg")).to_have_value("40")
+    expect(page.locator("#lines-1-kg")).to_contain_text("2 × 25 kg = 50 kg")
+    assert page.locator("[name^='lines-2-']:not(template *)").count() == 0
+    # A line added and removed at once: focus goes back to the line before.
+    page.click("#add-line")
+    page.select_option("#lines-2-ingredient", "glycine")
+    page.click("#lines-2-slot >> button:has-text('Remove')")
+    expect(page.locator("#add-line-status")).to_have_text("Ingredient 3 (Glycine) removed.")
+    expect(page.locator("#lines-1-ingredient")).to_be_focused()
+    expect(page.locator(".line-slot:visible")).to_have_count(2)
     page.check("#documents-0")
     page.check("#consent")
     shot(page, "quote-form")
@@ -89,7 +112,53 @@ def test_developer_comments_then_requests_a_quote(site, page, shot):
     assert reference in ack[0]["Subject"]
     with site.app.app_context():
         inquiry = db.session.scalar(select(Inquiry).where(Inquiry.reference == reference))
-        assert len(inquiry.lines) == 2
+        assert [(line.ingredient.slug, line.kg_rounded) for line in inquiry.lines] == [
+            ("l-serine", 325), ("l-theanine", 50)]
+        assert "glycine" not in str(inquiry.submitted)
+
+
+def test_lines_given_up_on_are_removed_and_their_errors_with_them(site, page, shot):
+    """A line set back to "Choose an ingredient" still holds its quantity and is refused;
+    Remove takes it out, and the error summary follows the lines that move up."""
+    page.goto(site.url + "/contact")
+    page.fill("#company", "Changeco")
+    page.fill("#name", "Chris Change")
+    page.fill("#email", "chris@changeco.example")
+    page.select_option("#country", "DE")
+    page.select_option("#lines-0-ingredient", "glycine")
+    page.fill("#lines-0-quantity_kg", "100")
+    page.click("#add-line")
+    page.select_option("#lines-1-ingredient", "l-serine")  # and no quantity
+    page.click("#add-line")
+    page.select_option("#lines-2-ingredient", "l-theanine")
+    page.fill("#lines-2-quantity_kg", "50")
+    page.select_option("#lines-2-ingredient", "")
+    page.check("#consent")
+    page.click("button:has-text('Send')")
+    summary = page.locator("#error-summary a")
+    expect(summary).to_have_text([
+        re.compile(r"^Ingredient 2, quantity \(kg\): Give a quantity"),
+        "Ingredient 3: Choose an ingredient for this line, or clear it."])
+    shot(page, "lines-refused")
+
+    page.click("#lines-1-slot >> button:has-text('Remove')")
+    expect(page.locator("#add-line-status")).to_have_text("Ingredient 2 (L-Serine) removed.")
+    expect(summary).to_have_text(["Ingredient 2: Choose an ingredient for this line, or clear it."])
+    expect(summary).to_have_attribute("href", "#lines-1-ingredient")
+    expect(page.locator("#lines-1-ingredient")).to_be_focused()
+    expect(page.locator("#lines-1-quantity_kg")).to_have_value("50")
+
+    page.click("#lines-1-slot >> button:has-text('Remove')")
+    expect(page.locator("#add-line-status")).to_have_text("Ingredient 2 removed.")
+    expect(page.locator("#error-summary")).to_be_hidden()  # nothing left to attend to
+    expect(page.locator("#lines-0-ingredient")).to_be_focused()
+    expect(page.locator("#lines-0-slot .line-remove")).to_be_hidden()  # the last line stays
+    page.click("button:has-text('Send')")
+    reference = page.locator(".thanks-reference").inner_text().strip()
+    with site.app.app_context():
+        inquiry = db.session.scalar(select(Inquiry).where(Inquiry.reference == reference))
+        assert [(line.ingredient.slug, line.kg_rounded) for line in inquiry.lines] == [
+            ("glycine", 100)]
 
 
 def test_moderator_approves_and_the_public_sees_it_without_the_email(site, page, browser, shot):

@@ -128,6 +128,13 @@ def test_form_has_every_public_field_and_three_line_slots(catalog, client):
     assert _page(client, "/privacy").count("Privacy notice") >= 1
 
 
+def test_each_line_has_a_remove_button_that_only_the_script_shows(catalog, client):
+    """contact.js shows it; without JavaScript a line is removed by clearing it."""
+    page = _page(client)
+    buttons = re.findall(r'<button type="button" class="[^"]*\bline-remove\b[^"]*"([^>]*)>', page)
+    assert buttons == [" hidden"] * 4  # the three slots and the template
+
+
 def test_every_control_has_a_label(catalog, client):
     page = _page(client).split('<template id="line-template">')[0]
     ids = re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', page)
