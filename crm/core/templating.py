@@ -1,6 +1,15 @@
 """Jinja filters shared by every template."""
 
 from datetime import datetime
+from decimal import Decimal
+
+
+def format_number(value) -> str:
+    """``Decimal("10000.000")`` → ``"10,000"``; ``Decimal("12.50")`` → ``"12.5"``: every
+    digit that counts, none that does not (kilograms, pack sizes)."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{Decimal(value).normalize():,f}"
 
 
 def format_date(value: datetime | None) -> str:
@@ -24,6 +33,7 @@ def format_duration(seconds: int | float | None) -> str:
 
 
 def register_filters(app) -> None:
+    app.add_template_filter(format_number, "number")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_duration, "duration")

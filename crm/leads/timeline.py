@@ -7,13 +7,13 @@ quotes), so the page costs the same for one inquiry as for fifty.
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 
 import pycountry
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from crm.auth.models import Role, User
+from crm.core.templating import format_number
 from crm.core.types import utcnow
 from crm.leads.models import (
     Activity,
@@ -154,11 +154,7 @@ def find_lead(session, reference: str) -> Lead | None:
 
 # --- what the page says --------------------------------------------------------------------
 
-def number(value) -> str:
-    """``Decimal("10000.000")`` → ``"10,000"``; ``Decimal("2.50")`` → ``"2.5"``."""
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{Decimal(value).normalize():,f}"
+number = format_number  # the pages' helpers take it by this name
 
 
 def kg(value) -> str:

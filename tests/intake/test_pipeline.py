@@ -95,6 +95,19 @@ def test_a_given_quantity_and_a_free_text_line(catalog):
     assert other.kg_rounded == Decimal("10.000")
 
 
+def test_the_emails_give_the_kilograms_as_computed(catalog):
+    make_user(role="sales")
+    inquiry = submit(quote_request(lines=[
+        LineRequest(free_text="Beta-alanine", quantity_kg=Decimal("12.5")),
+        LineRequest(ingredient_slug="glycine", quantity_kg=Decimal("60"))]))
+    for email in db.session.scalars(select(OutboxEmail)):
+        for body in (email.body_text, email.body_html):
+            assert "Beta-alanine: 12.5 kg" in body or "12.5 kg" in body, email.template
+            assert "25.000" not in body and "12 kg" not in body
+    ack = db.session.scalar(select(OutboxEmail).where(OutboxEmail.template == "inquiry_ack"))
+    assert "75 kg (3 × 25 kg)" in ack.body_text, inquiry.reference
+
+
 def test_same_contact_same_open_lead(catalog):
     make_user(role="sales")
     first = submit(quote_request(email="Ana@Acme.example"))
