@@ -1,8 +1,10 @@
-"""The base form every form of the application derives from, and its <select>."""
+"""The base form every form of the application derives from, its <select>, and the
+validator of amounts."""
 
 import unicodedata
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -11,7 +13,7 @@ from markupsafe import Markup, escape
 from wtforms import SelectField as WTFormsSelectField
 from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import Choice, SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import HiddenInput, Select, html_params
 
 _MULTILINE_ALLOWED = {"\n", "\r", "\t"}
@@ -36,6 +38,28 @@ def refuse_control_characters(form, field):
         if multiline:
             raise ValidationError("Remove the invisible control characters from this text.")
         raise ValidationError("This field must be a single line without control characters.")
+
+
+class Amount:
+    """A finite decimal above ``above`` (or from ``at_least``), up to ``at_most``, with at most
+    ``places`` decimals. One message for the range, so the person sees the rule at once."""
+
+    def __init__(self, *, at_most: Decimal, message: str, above=None, at_least=None,
+                 places: int = 3):
+        self.above, self.at_least, self.at_most = above, at_least, at_most
+        self.message, self.places = message, places
+
+    def __call__(self, form, field):
+        value = field.data
+        if value is None:
+            return
+        if not value.is_finite():
+            raise StopValidation("Enter a number, e.g. 500 or 2.5.")
+        if (self.above is not None and value <= self.above) or (
+                self.at_least is not None and value < self.at_least) or value > self.at_most:
+            raise StopValidation(self.message)
+        if value != value.quantize(Decimal(1).scaleb(-self.places)):  # 1.5000 is fine
+            raise StopValidation(f"Use at most {self.places} decimal places.")
 
 
 class Form(FlaskForm):

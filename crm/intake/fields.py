@@ -1,7 +1,6 @@
 """Field types and validators of the quote-request form."""
 
 from datetime import timedelta
-from decimal import Decimal
 from urllib.parse import urlsplit
 
 from wtforms import (
@@ -15,7 +14,6 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    StopValidation,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -50,28 +48,6 @@ def http_url_or_none(value: str | None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return value[:SOURCE_PAGE_LENGTH]
-
-
-class Amount:
-    """A finite decimal above ``above`` (or from ``at_least``), up to ``at_most``, with at most
-    ``places`` decimals. One message for the range, so the person sees the rule at once."""
-
-    def __init__(self, *, at_most: Decimal, message: str, above=None, at_least=None,
-                 places: int = 3):
-        self.above, self.at_least, self.at_most = above, at_least, at_most
-        self.message, self.places = message, places
-
-    def __call__(self, form, field):
-        value = field.data
-        if value is None:
-            return
-        if not value.is_finite():
-            raise StopValidation("Enter a number, e.g. 500 or 2.5.")
-        if (self.above is not None and value <= self.above) or (
-                self.at_least is not None and value < self.at_least) or value > self.at_most:
-            raise StopValidation(self.message)
-        if value != value.quantize(Decimal(1).scaleb(-self.places)):  # 1.5000 is fine
-            raise StopValidation(f"Use at most {self.places} decimal places.")
 
 
 def decimal_field(label: str, *validators, **kwargs) -> DecimalField:

@@ -24,11 +24,10 @@ from wtforms.validators import (
 )
 
 from crm.auth.forms import COUNTRY_CHOICES
-from crm.core.forms import Form, SelectField, fixed_select_field
+from crm.core.forms import Amount, Form, SelectField, fixed_select_field
 from crm.intake.fields import (
     OTHER,
     SOURCE_PAGE_LENGTH,
-    Amount,
     LineList,
     MultiCheckboxField,
     at_most,
