@@ -14,10 +14,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from crm.core.forms import Form, SelectField, refuse_control_characters
+from crm.catalog.rules import MAX_KG, MAX_PRICE_PER_KG
+from crm.core.forms import Amount, Form, SelectField, refuse_control_characters
 from crm.quotes.models import CURRENCIES, INCOTERMS, Quote
 from crm.quotes.operations import LineInput
 
@@ -57,15 +58,18 @@ class QuoteLineForm(wtforms.Form):
 
     description = _line_text("Ingredient", 200)
     grade = _line_text("Grade", 40)
-    quantity_kg = DecimalField("Quantity (kg)", places=None, validators=[
-        Optional(), NumberRange(min=Decimal("0.001"), message="More than 0 kg.")])
+    quantity_kg = DecimalField("Quantity (kg)", places=None, validators=[Optional(), Amount(
+        above=0, at_most=MAX_KG, message=f"Enter a quantity above 0 and up to {MAX_KG:,} kg.")])
     price_per_kg = DecimalField(
-        "Price per kg", places=None, validators=[Optional(), NumberRange(min=0)],
+        "Price per kg", places=None, validators=[Optional(), Amount(
+            at_least=0, at_most=MAX_PRICE_PER_KG, places=2,
+            message=f"Enter a price from 0 up to {MAX_PRICE_PER_KG:,} per kg.")],
         description="Blank: the tier price for the quantity.")
     override_reason = _line_text(
         "Why this price", 200, description="Staff only; needed when the price is not the tier's.")
     discount_pct = DecimalField("Discount %", places=None, default=Decimal(0), validators=[
-        Optional(), NumberRange(min=0, max=Decimal("99.99"), message="From 0 to 99.99 %.")])
+        Optional(), Amount(at_least=0, at_most=Decimal("99.99"), places=2,
+                           message="From 0 to 99.99 %.")])
     remove = BooleanField("Remove")
     ingredient_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     requested_ingredient_id = IntegerField(widget=HiddenInput(), validators=[Optional()])

@@ -12,6 +12,7 @@ from crm.extensions import db
 
 Money = Numeric(14, 2)
 Kilograms = Numeric(14, 3)
+MAX_MONEY = Decimal(10) ** (Money.precision - Money.scale) - Decimal(10) ** -Money.scale
 
 
 class QuoteStatus(enum.Enum):

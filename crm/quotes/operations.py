@@ -15,7 +15,7 @@ from crm.core.urls import external_url
 from crm.leads.models import ActivityKind, Lead, LeadStatus, RequestedIngredient
 from crm.leads.operations import record_activity
 from crm.notifications import notify
-from crm.quotes.models import Quote, QuoteCounter, QuoteLine, QuoteStatus
+from crm.quotes.models import MAX_MONEY, Quote, QuoteCounter, QuoteLine, QuoteStatus
 from crm.quotes.pricing import line_total, quote_total
 from crm.quotes.tokens import find_by_token, hash_token, new_token  # noqa: F401  (API)
 
@@ -108,8 +108,11 @@ def _set_lines(session, quote: Quote, items: list[LineInput]) -> list[str]:
             line.dose_mg, line.servings_per_unit = plan.dose_mg, plan.servings_per_unit
         lines.append(line)
         warnings += line_warnings
-    quote.lines = lines
-    quote.total = quote_total(lines)
+    total = quote_total(lines)
+    if total > MAX_MONEY:  # each amount within its bounds, but not their product
+        raise QuoteError(f"The lines come to {total:,} {quote.currency}: more than a quote can "
+                         f"hold ({MAX_MONEY:,}). Split the order over several quotes.")
+    quote.lines, quote.total = lines, total
     return warnings
 
 

@@ -185,6 +185,21 @@ def test_edit_refusals(lead, owner):
         edit(quote, [serine(quote)], valid_until=utcnow().date() - timedelta(days=1))
 
 
+def test_a_total_beyond_what_a_quote_holds_is_refused(lead, owner):
+    """Numeric(14, 2) holds less than 10¹² and PostgreSQL refuses more (SQLite kept it)."""
+    quote, _ = draft(lead, owner)
+    big = LineInput(description="Rosehip extract", quantity_kg=Decimal(1_000_000),
+                    price_per_kg=Decimal("500000"))
+    with pytest.raises(QuoteError, match=r"1,000,000,000,000\.00 USD: more than a quote can hold"):
+        edit(quote, [big, big])
+    db.session.rollback()
+    assert quote.total == Decimal("12675.00")
+    edit(quote, [big, LineInput(description="Glycine", quantity_kg=Decimal(1),
+                                price_per_kg=Decimal("499999999999.99"))])
+    db.session.commit()
+    assert quote.total == Decimal("999999999999.99")  # the most it holds
+
+
 # --- numbering ---------------------------------------------------------------------------------
 
 def test_numbers_are_sequential_per_year(catalog, owner):

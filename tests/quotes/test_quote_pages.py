@@ -1,10 +1,12 @@
 """The quote pages over HTTP: the staff builder, the lead page's quotes card, and the
 customer's page with its answer and PDF."""
 
+import html
 import io
 import re
 from datetime import timedelta
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
@@ -198,6 +200,44 @@ def test_the_builder_shows_form_errors_and_never_takes_a_typed_total(client, aut
     assert "A quote needs at least one line." in response.get_data(as_text=True)
     db.session.refresh(quote)
     assert str(quote.total) == "12675.00"
+
+
+NOT_A_NUMBER = "Enter a number, e.g. 500 or 2.5."
+QUANTITY_RANGE = "Enter a quantity above 0 and up to 1,000,000 kg."
+PRICE_RANGE = "Enter a price from 0 up to 1,000,000 per kg."
+DISCOUNT_RANGE = "From 0 to 99.99 %."
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    *[({f"lines-0-{field}": value}, NOT_A_NUMBER)
+      for field in ("quantity_kg", "price_per_kg", "discount_pct")
+      for value in ("Infinity", "-Infinity", "NaN", "sNaN")],
+    ({"lines-0-quantity_kg": "1e30"}, QUANTITY_RANGE),
+    ({"lines-0-quantity_kg": "1e12"}, QUANTITY_RANGE),
+    ({"lines-0-quantity_kg": "1000000.001"}, QUANTITY_RANGE),
+    ({"lines-0-quantity_kg": "0"}, QUANTITY_RANGE),
+    ({"lines-0-quantity_kg": "1e-9999999"}, "Use at most 3 decimal places."),
+    ({"lines-0-quantity_kg": "325.0001"}, "Use at most 3 decimal places."),
+    ({"lines-0-price_per_kg": "1e30"}, PRICE_RANGE),
+    ({"lines-0-price_per_kg": "-1"}, PRICE_RANGE),
+    ({"lines-0-price_per_kg": "39.001"}, "Use at most 2 decimal places."),
+    ({"lines-0-discount_pct": "1e30"}, DISCOUNT_RANGE),
+    ({"lines-0-discount_pct": "10.005"}, "Use at most 2 decimal places."),
+    # Each amount within its bounds, but 1,000,000 kg × 1,000,000 is more than a total holds.
+    ({"lines-0-quantity_kg": "1000000", "lines-0-price_per_kg": "1000000"},
+     "more than a quote can hold"),
+])
+def test_the_builder_refuses_numbers_it_cannot_keep_and_saves_nothing(
+        client, auth, lead, owner, changes, message):
+    auth.login(owner)
+    quote = draft_through_the_page(client, lead)
+    response = client.post(builder(quote), data=form_of(
+        quote, **{"lines-0-override_reason": COMPETITOR, **changes}))
+    assert response.status_code == 400
+    assert message in html.unescape(response.get_data(as_text=True))
+    db.session.refresh(quote)
+    assert (quote.incoterm, str(quote.total)) == ("EXW", "12675.00")
+    assert [str(line.quantity_kg) for line in quote.lines] == ["325.000"]
 
 
 def test_staff_actions_the_state_refuses_are_flashed(client, auth, lead, owner):
