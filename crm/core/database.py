@@ -5,6 +5,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+# The largest id a row can have: SQLite's INTEGER and PostgreSQL's bigint are 64-bit, and
+# SQLite's driver cannot even send a larger number (OverflowError). An id that comes back from
+# a page is checked against this before a query sees it.
+MAX_ROW_ID = 2**63 - 1
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

@@ -14,10 +14,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from crm.catalog.rules import MAX_KG, MAX_PRICE_PER_KG
+from crm.core.database import MAX_ROW_ID
 from crm.core.forms import Amount, Form, SelectField, refuse_control_characters
 from crm.quotes.models import CURRENCIES, INCOTERMS, Quote
 from crm.quotes.operations import LineInput
@@ -53,6 +54,13 @@ def _line_text(label: str, limit: int, **kwargs) -> StringField:
         Optional(), _at_most(limit), refuse_control_characters], **kwargs)
 
 
+def _hidden_id() -> IntegerField:
+    """The catalog ingredient or the requested line a line came from, as the page sent it."""
+    broken = "This line's link is broken: reload the page."
+    return IntegerField(widget=HiddenInput(), invalid_value_message=broken,
+                        validators=[Optional(), NumberRange(1, MAX_ROW_ID, broken)])
+
+
 class QuoteLineForm(wtforms.Form):
     """One line of the builder. A wholly empty row (the spare one) is skipped."""
 
@@ -71,8 +79,8 @@ class QuoteLineForm(wtforms.Form):
         Optional(), Amount(at_least=0, at_most=Decimal("99.99"), places=2,
                            message="From 0 to 99.99 %.")])
     remove = BooleanField("Remove")
-    ingredient_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
-    requested_ingredient_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    ingredient_id = _hidden_id()
+    requested_ingredient_id = _hidden_id()
 
     @property
     def is_blank(self) -> bool:

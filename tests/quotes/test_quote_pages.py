@@ -206,6 +206,8 @@ NOT_A_NUMBER = "Enter a number, e.g. 500 or 2.5."
 QUANTITY_RANGE = "Enter a quantity above 0 and up to 1,000,000 kg."
 PRICE_RANGE = "Enter a price from 0 up to 1,000,000 per kg."
 DISCOUNT_RANGE = "From 0 to 99.99 %."
+BROKEN_LINK = "This line's link is broken: reload the page."
+BEYOND_ANY_ID = str(10**20)  # more than a 64-bit id column holds
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -223,6 +225,10 @@ DISCOUNT_RANGE = "From 0 to 99.99 %."
     ({"lines-0-price_per_kg": "39.001"}, "Use at most 2 decimal places."),
     ({"lines-0-discount_pct": "1e30"}, DISCOUNT_RANGE),
     ({"lines-0-discount_pct": "10.005"}, "Use at most 2 decimal places."),
+    ({"lines-0-ingredient_id": BEYOND_ANY_ID}, BROKEN_LINK),
+    ({"lines-0-ingredient_id": "0"}, BROKEN_LINK),
+    ({"lines-0-requested_ingredient_id": BEYOND_ANY_ID}, BROKEN_LINK),
+    ({"lines-0-requested_ingredient_id": f"-{BEYOND_ANY_ID}"}, BROKEN_LINK),
     # Each amount within its bounds, but 1,000,000 kg × 1,000,000 is more than a total holds.
     ({"lines-0-quantity_kg": "1000000", "lines-0-price_per_kg": "1000000"},
      "more than a quote can hold"),
