@@ -106,11 +106,6 @@ def clean_list(values) -> list[str]:
     return items
 
 
-def _decimal_places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
-
-
 def _amount_problem(value, *, label: str, low: Decimal, inclusive: bool, high: Decimal,
                     places: int) -> str | None:
     if value is None:
@@ -122,7 +117,8 @@ def _amount_problem(value, *, label: str, low: Decimal, inclusive: bool, high: D
     if too_low or value > high:
         floor = f"from {low:,}" if inclusive else f"above {low:,}"
         return f"Enter a {label} {floor} and up to {high:,}."
-    if _decimal_places(value) > places:
+    # Not normalize(): it rounds to the context's 28 digits, and 1E-9999999 came out as 0.
+    if value != value.quantize(Decimal(1).scaleb(-places)):
         return f"Use at most {places} decimal places for the {label}."
     return None
 
@@ -224,15 +220,17 @@ def _checked_tiers(check: _Checker, tiers, grades: list[str]) -> list[TierLine]:
         elif grade is None:
             check.add("tiers", f"“{line.grade.strip()}” is not one of this ingredient's grades "
                                f"({', '.join(grades) or 'none yet'}).", row, "grade")
-        check.add("tiers", _amount_problem(
+        min_problem = _amount_problem(
             line.min_kg, label="minimum kg", low=Decimal(0), inclusive=True, high=MAX_KG,
-            places=KG_PLACES), row, "min_kg")
-        check.add("tiers", _amount_problem(
+            places=KG_PLACES)
+        price_problem = _amount_problem(
             line.price_per_kg, label="price per kg", low=Decimal(0), inclusive=False,
-            high=MAX_PRICE_PER_KG, places=MONEY_PLACES), row, "price_per_kg")
+            high=MAX_PRICE_PER_KG, places=MONEY_PLACES)
+        check.add("tiers", min_problem, row, "min_kg")
+        check.add("tiers", price_problem, row, "price_per_kg")
         if line.currency not in CURRENCIES:
             check.add("tiers", f"Choose one of {', '.join(CURRENCIES)}.", row, "currency")
-        if grade is None or line.min_kg is None or line.price_per_kg is None:
+        if grade is None or min_problem or price_problem:  # no arithmetic on a refused number
             continue
         key = (grade, Decimal(line.min_kg).normalize(), line.currency)
         if key in seen:

@@ -156,6 +156,16 @@ REFUSED = {
         {"grades": "USP, Food, " + "G" * 41}, "Keep each one to at most 40 characters."),
     "a control character in the grades": (
         {"grades": "USP,\x00Food"}, "single line without control characters"),
+    "a pack size finer than a gram (no whole packs can be counted)": (
+        {"pack_size_kg": "1e-9999999"}, "Use at most 3 decimal places for the pack size"),
+    "a minimum that is not a number": (
+        {"price_tiers-0-min_kg": "sNaN"}, "Enter the minimum kg as a number."),
+    "an infinite price": (
+        {"price_tiers-0-price_per_kg": "Infinity"}, "Enter the price per kg as a number."),
+    "a price that is no number": (
+        {"price_tiers-0-price_per_kg": "sNaN"}, "Enter the price per kg as a number."),
+    "a price with a million digits": (
+        {"price_tiers-0-price_per_kg": "1e999999"}, "Enter a price per kg above 0 and up to"),
 }
 
 
@@ -187,6 +197,26 @@ def test_a_refused_edit_leaves_the_ingredient_as_it_was(client, auth):
     ingredient = db.session.get(Ingredient, ingredient.id)
     assert (ingredient.name, ingredient.moq_kg, len(ingredient.specs),
             sorted((t.grade, t.min_kg, t.price_per_kg) for t in ingredient.price_tiers)) == before
+    assert _events("ingredient.updated") == []
+
+
+def test_numbers_beyond_arithmetic_in_an_edit_are_all_refused(client, auth):
+    ingredient = make_ingredient()
+    tiers = sorted((t.grade, t.min_kg, t.price_per_kg) for t in ingredient.price_tiers)
+    auth.login("admin")
+    response = client.post(f"/dashboard/catalog/{ingredient.id}", data=_form(
+        tiers=[("USP", "sNaN", "Infinity", "USD"), ("Food", "0", "1e999999", "EUR")],
+        slug="taurine", pack_size_kg="1e-9999999"))
+    assert response.status_code == 200
+    page = html.unescape(response.get_data(as_text=True))
+    for message in ("Use at most 3 decimal places for the pack size in kg.",
+                    "Enter the minimum kg as a number.", "Enter the price per kg as a number.",
+                    "Enter a price per kg above 0 and up to 1,000,000."):
+        assert message in page
+    db.session.expire_all()
+    ingredient = db.session.get(Ingredient, ingredient.id)
+    assert (ingredient.name, ingredient.pack_size_kg) == ("Taurine", Decimal(25))
+    assert sorted((t.grade, t.min_kg, t.price_per_kg) for t in ingredient.price_tiers) == tiers
     assert _events("ingredient.updated") == []
 
 
