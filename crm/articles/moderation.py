@@ -15,6 +15,7 @@ from crm.articles.models import Comment, CommentStatus
 from crm.articles.rendering import render_comment
 from crm.articles.thread_cache import invalidate
 from crm.audit.operations import record_event
+from crm.core.database import is_row_id
 from crm.core.types import utcnow
 
 P, A, S, T = (CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM,
@@ -70,8 +71,9 @@ def moderate(session, *, comment: Comment, action: str, actor) -> None:
 def moderate_many(session, *, ids: Iterable[int], action: str, actor) -> tuple[int, int]:
     """Apply an action to each listed comment it suits: (changed, skipped)."""
     ids = set(ids)
-    comments = session.scalars(select(Comment).where(Comment.id.in_(ids))).all()
-    changed, skipped = 0, len(ids) - len(comments)  # ids that no longer exist count as skipped
+    comments = session.scalars(select(Comment).where(
+        Comment.id.in_([i for i in ids if is_row_id(i)]))).all()
+    changed, skipped = 0, len(ids) - len(comments)  # ids of no comment (any more) count as skipped
     for comment in comments:
         try:
             moderate(session, comment=comment, action=action, actor=actor)

@@ -11,6 +11,11 @@ SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 MAX_ROW_ID = 2**63 - 1
 
 
+def is_row_id(value: int | None) -> bool:
+    """True when some row could have ``value`` as its id; look nothing up by other numbers."""
+    return value is not None and 0 < value <= MAX_ROW_ID
+
+
 def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the single writer; NORMAL sync is safe with WAL.

@@ -268,6 +268,17 @@ def test_bulk_without_a_selection_or_action_says_so(client, auth):
     assert comment.status is CommentStatus.PENDING
 
 
+def test_bulk_skips_ids_no_comment_can_have(client, auth):
+    auth.login("moderator")
+    comment = make_comment(status="pending")
+    beyond = [10**20, -(10**20)]  # more than a 64-bit id column holds
+    response = client.post(f"{QUEUE}bulk", data={"ids": [comment.id, *beyond],
+                                                 "action": "approve"}, follow_redirects=True)
+    assert "1 comment approved, 2 skipped." in response.get_data(as_text=True)
+    db.session.refresh(comment)
+    assert comment.status is CommentStatus.APPROVED
+
+
 def test_the_bulk_bar_offers_what_suits_the_tab(client, auth):
     auth.login("moderator")
     make_comment(status="trash")
