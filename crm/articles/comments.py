@@ -11,6 +11,7 @@ from crm.articles.rendering import render_comment, strip_bidi_controls
 from crm.articles.screening import Submission, screen
 from crm.articles.thread_cache import invalidate
 from crm.auth.models import Role, User
+from crm.core.database import is_row_id
 from crm.core.text import one_line
 from crm.core.types import utcnow
 from crm.core.urls import external_url
@@ -54,7 +55,7 @@ def _thread_parent(session, article: Article, parent_id: int | None) -> Comment 
     """The comment a reply hangs under; past the deepest level it becomes a sibling."""
     if not parent_id:
         return None
-    parent = session.get(Comment, parent_id)
+    parent = session.get(Comment, parent_id) if is_row_id(parent_id) else None
     if parent is None or parent.article_id != article.id or parent.status != CommentStatus.APPROVED:
         raise CommentRejected("The comment you are replying to is not available.")
     if parent.depth >= MAX_DEPTH and parent.parent_id is not None:

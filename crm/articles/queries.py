@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Row
 
 from crm.articles.models import Article, Comment, CommentStatus
+from crm.core.database import is_row_id
 
 # Only what a public page may show: plain rows of these columns, so no template can reach
 # an email or IP, and a 1,000-comment thread costs no ORM objects.
@@ -51,7 +52,7 @@ def comment_thread(session, article: Article, mine: list[int]) -> Thread:
 
 def approved_comment(session, article: Article, comment_id: int | None) -> Row | None:
     """The public columns of one approved comment of this article (for "Reply to …")."""
-    if not comment_id:
+    if not is_row_id(comment_id):  # ?reply_to= or parent_id as the browser sent it
         return None
     return session.execute(select(*PUBLIC_COLUMNS).where(
         Comment.id == comment_id, Comment.article_id == article.id,

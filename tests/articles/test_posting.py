@@ -190,6 +190,21 @@ def test_reply_to_a_comment_not_approved_is_refused(client):
     assert b"not available" in response.data
 
 
+def test_a_reply_to_an_id_no_comment_can_have_is_ignored_or_refused(client):
+    article = make_article()
+    make_comment(article)
+    for beyond in (str(10**20), str(-(10**20))):  # more than a 64-bit id column holds
+        response = client.get(f"/articles/{article.slug}?reply_to={beyond}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "Leave a comment" in page and 'name="parent_id"' not in page
+        response = _post(client, article, parent_id=beyond)
+        assert response.status_code == 400
+        assert "The comment you are replying to is not available." in response.get_data(
+            as_text=True)
+    assert len(_comments()) == 1
+
+
 def test_closed_comments(client):
     article = make_article(comments_open=False)
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
