@@ -5,6 +5,8 @@ from urllib.parse import unquote, urlsplit
 from flask import current_app
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
+from crm.core.database import MAX_ROW_ID
+
 
 def _is_local_path(target: str) -> bool:
     if any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in target):
@@ -33,7 +35,7 @@ class IdConverter(IntegerConverter):
     rather than an overflow in the database driver (a 500)."""
 
     def __init__(self, map, *args, **kwargs):
-        super().__init__(map, min=1, max=2**63 - 1)
+        super().__init__(map, min=1, max=MAX_ROW_ID)
 
 
 class SegmentConverter(UnicodeConverter):
