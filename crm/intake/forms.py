@@ -24,6 +24,7 @@ from wtforms.validators import (
 )
 
 from crm.auth.forms import COUNTRY_CHOICES
+from crm.catalog.rules import MAX_KG
 from crm.core.forms import Amount, Form, SelectField, fixed_select_field
 from crm.intake.fields import (
     OTHER,
@@ -71,8 +72,8 @@ class LineForm(Form):
                        description="e.g. powder, granular")
     quantity_kg = decimal_field(
         "Quantity (kg)",
-        Amount(above=0, at_most=Decimal(1_000_000),
-               message="Enter a quantity above 0 and up to 1,000,000 kg."),
+        Amount(above=0, at_most=MAX_KG,
+               message=f"Enter a quantity above 0 and up to {MAX_KG:,} kg."),
     )
     compute = BooleanField("Compute the kilograms from my product plan")
     dose_mg = decimal_field(

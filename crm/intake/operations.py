@@ -13,6 +13,7 @@ from crm.articles.rendering import find_links
 from crm.auth.models import Role, User
 from crm.catalog.formulation import kg_needed, round_to_packs
 from crm.catalog.models import Ingredient
+from crm.catalog.rules import MAX_KG
 from crm.core.database import dialect_insert, insert_or_get
 from crm.core.text import one_line
 from crm.core.types import utcnow
@@ -130,6 +131,11 @@ def _line(session, request: QuoteRequest, line: LineRequest, position: int,
                                  "and number of units.")
         kg = kg_needed(dose, request.servings_per_unit, request.units,
                        request.overage_pct or Decimal(0))
+        if kg > MAX_KG:  # each figure was within bounds, their product is not
+            raise IntakeRejected(
+                f"Your plan comes to {kg:,.0f} kg of ingredient {position + 1}, more than the "
+                f"{MAX_KG:,} kg we quote online. Check the dose, servings and units, or give "
+                "the quantity in kg.")
     else:
         kg = line.quantity_kg
     if kg is not None:

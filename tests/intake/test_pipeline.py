@@ -246,4 +246,10 @@ def test_unknown_ingredient_and_missing_plan_are_refused(catalog):
     with pytest.raises(intake.IntakeRejected, match="dose, servings per unit"):
         submit(quote_request(units=None))
     db.session.rollback()
+    # Each figure within its field's bounds, the product beyond what a quantity may be
+    # (and beyond what PostgreSQL's column holds: a 500 there, once).
+    with pytest.raises(intake.IntakeRejected, match="200,000,000,000 kg of ingredient 1"):
+        submit(quote_request(dose_mg=Decimal(100_000), servings_per_unit=10_000,
+                             units=100_000_000, overage_pct=Decimal(100)))
+    db.session.rollback()
     assert _count(Inquiry) == 0
