@@ -33,6 +33,14 @@ def sign_in(page, site, role):
     expect(page).to_have_url(re.compile(r"/dashboard/"))
 
 
+def fill_who(page, company, name, email, country):
+    """Step 1 of the quote request: who is asking."""
+    page.fill("#company", company)
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.select_option("#country", country)
+
+
 def test_developer_comments_then_requests_a_quote(site, page, shot):
     page.goto(site.url + "/")
     shot(page, "home")
@@ -58,10 +66,7 @@ def test_developer_comments_then_requests_a_quote(site, page, shot):
     # The quote request: a product plan and two ingredient lines.
     page.click("text=Request a quote >> nth=0")
     expect(page).to_have_url(re.compile(r"/contact"))
-    page.fill("#company", "BrandCo Nutrition")
-    page.fill("#name", "Dana Developer")
-    page.fill("#email", "dana@brandco.example")
-    page.select_option("#country", "US")
+    fill_who(page, "BrandCo Nutrition", "Dana Developer", "dana@brandco.example", "US")
     page.select_option("#formulation_type", "capsule")
     page.fill("#dose_mg", "500")
     page.fill("#servings_per_unit", "60")
@@ -121,10 +126,7 @@ def test_lines_given_up_on_are_removed_and_their_errors_with_them(site, page, sh
     """A line set back to "Choose an ingredient" still holds its quantity and is refused;
     Remove takes it out, and the error summary follows the lines that move up."""
     page.goto(site.url + "/contact")
-    page.fill("#company", "Changeco")
-    page.fill("#name", "Chris Change")
-    page.fill("#email", "chris@changeco.example")
-    page.select_option("#country", "DE")
+    fill_who(page, "Changeco", "Chris Change", "chris@changeco.example", "DE")
     page.select_option("#lines-0-ingredient", "glycine")
     page.fill("#lines-0-quantity_kg", "100")
     page.click("#add-line")
