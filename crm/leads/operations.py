@@ -65,8 +65,13 @@ def check_version(lead: Lead, expected_version: int | None) -> None:
 def _touch(lead: Lead, actor) -> None:
     lead.updated_by_id = getattr(actor, "id", None)
     lead.updated_at = utcnow()
-    if actor is not None and lead.first_responded_at is None:
-        lead.first_responded_at = utcnow()  # the first staff action answers the lead
+
+
+def mark_answered(lead: Lead) -> None:
+    """The first note, email, status change or quote sent answers the lead (its first
+    response); reassigning it or planning a next action does not."""
+    if lead.first_responded_at is None:
+        lead.first_responded_at = utcnow()
 
 
 # --- assignment -----------------------------------------------------------------------------
@@ -145,6 +150,7 @@ def change_status(session, *, lead: Lead, status: LeadStatus, actor, lost_reason
     lead.status = status
     lead.lost_reason = lost_reason.strip() if status is S.LOST else None
     _touch(lead, actor)
+    mark_answered(lead)
     record_activity(session, lead=lead, kind=ActivityKind.STATUS, actor=actor,
                     body=f"{before.label} → {status.label}"
                     + (f": {lead.lost_reason}" if lead.lost_reason else ""),
@@ -158,6 +164,7 @@ def add_note(session, *, lead: Lead, body: str, actor) -> Activity:
     if not body:
         raise LeadError("Write the note first.")
     _touch(lead, actor)
+    mark_answered(lead)
     return record_activity(session, lead=lead, kind=ActivityKind.NOTE, actor=actor, body=body)
 
 
@@ -187,6 +194,7 @@ def email_contact(session, *, lead: Lead, subject: str, body: str, actor,
            context={"lead": lead, "subject": subject.strip(), "body": body.strip(),
                     "sender": actor})
     _touch(lead, actor)
+    mark_answered(lead)
 
 
 # --- merging and summaries -------------------------------------------------------------------

@@ -13,7 +13,7 @@ from crm.core.database import insert_or_get
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import ActivityKind, Lead, LeadStatus, RequestedIngredient
-from crm.leads.operations import record_activity
+from crm.leads.operations import mark_answered, record_activity
 from crm.notifications import notify
 from crm.quotes.models import MAX_MONEY, Quote, QuoteCounter, QuoteLine, QuoteStatus
 from crm.quotes.pricing import line_total, quote_total
@@ -176,8 +176,7 @@ def send_quote(session, *, quote: Quote, actor) -> str:
         lead.status = LeadStatus.QUOTED
         record_activity(session, lead=lead, kind=ActivityKind.STATUS, actor=actor,
                         body=f"{before.label} → Quoted", before=before.value, after="quoted")
-    if lead.first_responded_at is None:
-        lead.first_responded_at = utcnow()
+    mark_answered(lead)
     lead.updated_by_id = getattr(actor, "id", None)
     record_activity(session, lead=lead, kind=ActivityKind.QUOTE, actor=actor,
                     body=f"Quote {quote.label} sent", quote_id=quote.id)

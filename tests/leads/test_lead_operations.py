@@ -233,6 +233,16 @@ def test_the_first_staff_action_answers_the_lead_once(lead, action):
     assert lead.first_responded_at == answered
 
 
+def test_reassigning_or_planning_does_not_answer_the_lead(lead):
+    """The customer is still waiting: the lead stays in the breaches and the digests."""
+    admin, sam = make_user(role="admin"), make_user(role="sales")
+    operations.assign(db.session, lead=lead, owner=sam, actor=admin)
+    operations.set_next_action(db.session, lead=lead, on=date(2031, 1, 9), note="Call",
+                               actor=sam)
+    db.session.commit()
+    assert lead.first_responded_at is None
+
+
 def test_intake_itself_does_not_answer_the_lead(catalog):
     make_user(role="sales")
     lead = submit().lead  # assigned by the system, acknowledged by email
