@@ -253,11 +253,13 @@ class Activity(db.Model):
 
 
 class AssignmentCursor(db.Model):
-    """Round-robin position. Advanced with one atomic UPDATE, so concurrent intakes each
-    take the next turn (the row lock serialises them on PostgreSQL, the single writer on
-    SQLite)."""
+    """Round-robin position of one pool of salespeople (``all``, or a country's territory
+    owners: each pool takes its own turns). Advanced with one atomic UPDATE, so concurrent
+    intakes each take the next turn (the row lock serialises them on PostgreSQL, the single
+    writer on SQLite)."""
 
     __tablename__ = "assignment_cursor"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    pool: Mapped[str] = mapped_column(String(40), unique=True, default="all")
     turn: Mapped[int] = mapped_column(default=0)

@@ -76,30 +76,35 @@ def mark_answered(lead: Lead) -> None:
 
 # --- assignment -----------------------------------------------------------------------------
 
-def _next_turn(session) -> int:
-    """Advance the round-robin cursor atomically and return the new turn."""
-    turn = session.scalar(update(AssignmentCursor).values(turn=AssignmentCursor.turn + 1)
+def _next_turn(session, pool: str) -> int:
+    """Advance the pool's round-robin cursor atomically and return the new turn. Two first
+    turns of a new pool at once: one insert fails, and the intake runs again."""
+    turn = session.scalar(update(AssignmentCursor).where(AssignmentCursor.pool == pool)
+                          .values(turn=AssignmentCursor.turn + 1)
                           .returning(AssignmentCursor.turn))
     if turn is None:
-        session.add(AssignmentCursor(id=1, turn=1))
+        session.add(AssignmentCursor(pool=pool, turn=1))
         session.flush()
         turn = 1
     return turn
 
 
 def choose_owner(session, country: str | None) -> User | None:
-    """Territory rule first (country → sales users), else round-robin over active sales
-    users, else None (the unassigned queue). One statement, then the cursor's."""
+    """Territory rule first (round-robin over the country's sales users), else round-robin
+    over all active sales users, else None (the unassigned queue). Each of those pools takes
+    its own turns. One statement, then the cursor's."""
     covers = (exists().where(Territory.user_id == User.id, Territory.country == country)
               if country else false())
     rows = session.execute(
         select(User, covers.label("covers"))
         .where(User.active.is_(True), User.role == Role.SALES).order_by(User.id)
     ).all()
-    candidates = [user for user, covered in rows if covered] or [user for user, _ in rows]
+    territory = [user for user, covered in rows if covered]
+    candidates, pool = (territory, f"country:{country}") if territory else (
+        [user for user, _ in rows], "all")
     if not candidates:
         return None
-    return candidates[(_next_turn(session) - 1) % len(candidates)]
+    return candidates[(_next_turn(session, pool) - 1) % len(candidates)]
 
 
 def _refuse_others_lead(lead: Lead, actor, doing: str) -> None:

@@ -185,6 +185,19 @@ def test_territory_rule_then_round_robin_then_unassigned(catalog):
     assert alert == []  # nobody active in sales: the queue shows it, no email to anyone
 
 
+def test_each_territory_takes_its_own_turns(catalog):
+    """Requests for a territory and for everyone else alternate: each group is shared out
+    evenly among its own people (one turn counter would hand every German lead to one)."""
+    anna = make_user(role="sales", territories=["DE"])
+    bert = make_user(role="sales", territories=["DE"])
+    make_user(role="sales")
+    german = []
+    for _ in range(6):
+        german.append(submit(quote_request(country="DE")).lead.owner_id)
+        submit(quote_request(country="FR"))
+    assert Counter(german) == {anna.id: 3, bert.id: 3}
+
+
 def test_round_robin_is_fair_under_concurrent_submissions(app, catalog):
     users = [make_user(role="sales") for _ in range(3)]
     errors = []
