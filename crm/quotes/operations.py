@@ -116,10 +116,20 @@ def _set_lines(session, quote: Quote, items: list[LineInput]) -> list[str]:
     return warnings
 
 
+def _refuse_closed_lead(lead: Lead) -> None:
+    """No quote goes to a lead merged away, lost (reopen it first) or held as spam."""
+    if lead.merged_into_id is not None:
+        raise QuoteError("This lead was merged into another one; quote from that lead.")
+    if lead.status in LEAD_CLOSED_TO_ANSWERS:
+        reopen = " Reopen it first." if lead.status is LeadStatus.LOST else ""
+        raise QuoteError(f"A {lead.status.label.lower()} lead gets no quote.{reopen}")
+
+
 def draft_from_lead(session, *, lead: Lead, actor, currency: str = "USD") -> tuple[Quote,
                                                                                     list[str]]:
     """A draft priced from the lead's requested ingredients: packs, tier prices, MOQ
     warnings. Returns (quote, warnings for staff)."""
+    _refuse_closed_lead(lead)
     requested = session.scalars(select(RequestedIngredient).where(
         RequestedIngredient.lead_id == lead.id).order_by(RequestedIngredient.id)).all()
     items = [LineInput(
@@ -159,6 +169,12 @@ def send_quote(session, *, quote: Quote, actor) -> str:
     supersedes the earlier ones. Returns the customer's token (for the email only)."""
     if quote.status is not Q.DRAFT:
         raise QuoteError(f"A {quote.status.value} quote cannot be sent again.")
+    _refuse_closed_lead(quote.lead)
+    accepted = session.scalar(select(Quote).where(Quote.number == quote.number,
+                                                  Quote.status == Q.ACCEPTED))
+    if accepted is not None:
+        raise QuoteError(f"{accepted.label} was accepted by the customer; this revision "
+                         "can no longer be sent.")
     if quote.valid_until < utcnow().date():
         raise QuoteError("The validity date has passed; set a new one before sending.")
     unpriced = [line.description for line in quote.lines if line.price_per_kg <= 0]

@@ -91,6 +91,10 @@ def test_the_design_example_is_priced_from_the_tier_for_325_kg(lead, owner):
     # The product plan travels with the line: cost per 500 mg serving and per 60-serving unit.
     assert cost_per_serving(line) == Decimal("0.0195")
     assert cost_per_unit(line) == Decimal("1.1700")
+    # Rounded once, half up: 42.50 a kg × 500 mg = 0.02125 a serving, 1.275 a unit of 60.
+    line.price_per_kg = Decimal("42.50")
+    assert (cost_per_serving(line), cost_per_unit(line)) == (Decimal("0.0213"),
+                                                             Decimal("1.2750"))
     assert quote_activities(lead, "drafted") == 1
 
 
@@ -378,6 +382,36 @@ def test_a_revision_copies_the_quote_and_supersedes_it_when_sent(lead, owner):
         operations.accept_quote(db.session, quote=first, name="Ana Formulator", ip=None)
     db.session.rollback()
     assert first.status is Q.SUPERSEDED and lead.status is LeadStatus.QUOTED
+
+
+def test_a_revision_cannot_go_out_once_the_customer_accepted_another(lead, owner):
+    first, _ = sent(lead, owner)
+    second = operations.revise_quote(db.session, quote=first, actor=owner)
+    db.session.commit()
+    operations.accept_quote(db.session, quote=first, name="Ana Formulator", ip=None)
+    db.session.commit()
+    with pytest.raises(QuoteError, match=f"{first.label} was accepted"):
+        operations.send_quote(db.session, quote=second, actor=owner)
+    db.session.rollback()
+    assert (first.status, second.status) == (Q.ACCEPTED, Q.DRAFT)
+
+
+@pytest.mark.parametrize("status", [LeadStatus.LOST, LeadStatus.SPAM])
+def test_a_lost_or_spam_lead_gets_no_quote(lead, owner, status):
+    quote, _ = draft(lead, owner)
+    from crm.leads import operations as leads
+
+    leads.change_status(db.session, lead=lead, status=status, actor=owner,
+                        lost_reason="Went local")
+    db.session.commit()
+    for attempt in (lambda: operations.draft_from_lead(db.session, lead=lead, actor=owner),
+                    lambda: operations.send_quote(db.session, quote=quote, actor=owner)):
+        with pytest.raises(QuoteError, match=f"{status.label.lower()} lead"):
+            attempt()
+        db.session.rollback()
+    assert quote.status is Q.DRAFT and lead.status is status
+    assert not db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.template == "quote_sent")).all()
 
 
 def test_the_expire_command_expires_only_open_quotes_past_validity(runner, catalog, owner):
