@@ -242,10 +242,12 @@ def submit_inquiry(
 
 
 def _queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool) -> None:
-    """The acknowledgement to the submitter and the alert to the owner (or the sales team)."""
+    """The acknowledgement to the submitter and the alert to the owner (or the sales team,
+    when nobody active owns the lead)."""
     notify(session, template="inquiry_ack", to=inquiry.contact.email, related=lead,
            key=f"inquiry-ack:{inquiry.id}", new_key=True, context={"inquiry": inquiry})
-    recipients = [lead.owner] if lead.owner is not None else session.scalars(
+    owner = lead.owner if lead.owner is not None and lead.owner.active else None
+    recipients = [owner] if owner is not None else session.scalars(
         select(User).where(User.active.is_(True), User.role == Role.SALES)).all()
     for user in recipients:
         notify(session, template="lead_alert", to=user.email, related=lead,

@@ -87,8 +87,10 @@ def _kept(lead: Lead, status: int, **forms):
 
 
 def _can_reassign(lead: Lead) -> bool:
-    """What ``operations.assign`` allows: admins always, sales their own or unowned leads."""
-    return current_user.role is Role.ADMIN or lead.owner_id in (None, current_user.id)
+    """What ``operations.assign`` allows: admins always, sales their own leads, unowned
+    ones and those whose owner left."""
+    return current_user.role is Role.ADMIN or not operations.owned_by_someone_else(
+        lead, current_user)
 
 
 def _forms(lead: Lead, can_reassign: bool) -> dict:

@@ -1,11 +1,12 @@
-"""Follow-up: each owner's digest of overdue next actions and unanswered leads."""
+"""Follow-up: each owner's digest of overdue next actions and unanswered leads; the admins'
+also lists such leads whose owner is no longer active (only admins reassign them)."""
 
 from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import or_, select
 
-from crm.auth.models import User
+from crm.auth.models import Role, User
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import OPEN_STATUSES, Lead
@@ -29,27 +30,37 @@ def leads_needing_attention(session, today: date):
 
 
 def send_digests(session, today: date | None = None) -> int:
-    """Queue one digest per owner with something to do (once a day); returns how many."""
+    """Queue one digest per active owner with something to do, and per admin while leads
+    with something to do have no active owner (once a day); returns how many."""
     today = today or utcnow().date()
-    by_owner = defaultdict(list)
-    for lead in leads_needing_attention(session, today):
-        by_owner[lead.owner_id].append(lead)
-    owners = {u.id: u for u in session.scalars(select(User).where(User.id.in_(by_owner)))}
-    sent = 0
     now = utcnow()
-    for owner_id, leads in by_owner.items():
-        owner = owners[owner_id]
-        if not owner.active:
-            continue
-        overdue = [lead for lead in leads if lead.next_action_on and lead.next_action_on < today]
-        unanswered = [lead for lead in leads if lead.first_responded_at is None
-                      and lead.first_response_due_at and lead.first_response_due_at < now]
-        email = notify(session, template="lead_digest", to=owner.email,
-                       key=f"digest:{owner.id}:{today.isoformat()}", stream=DIGEST_STREAM,
-                       context={"owner": owner, "overdue": overdue[:DIGEST_LIMIT],
-                                "unanswered": unanswered[:DIGEST_LIMIT], "today": today,
-                                "list_url": external_url("/dashboard/leads/?owner=me"),
-                                "lead_url": lambda lead: external_url(
-                                    f"/dashboard/leads/{lead.id}")})
+    by_owner, orphaned = defaultdict(list), []
+    leads = leads_needing_attention(session, today)
+    owners = {u.id: u for u in session.scalars(
+        select(User).where(User.id.in_({lead.owner_id for lead in leads})))}
+    for lead in leads:
+        owner = owners[lead.owner_id]
+        (by_owner[owner] if owner.active else orphaned).append(lead)
+    recipients = dict.fromkeys(by_owner)
+    if orphaned:
+        recipients.update(dict.fromkeys(session.scalars(select(User).where(
+            User.active.is_(True), User.role == Role.ADMIN).order_by(User.id))))
+    sent = 0
+    for recipient in recipients:
+        mine = by_owner.get(recipient, [])
+        email = notify(session, template="lead_digest", to=recipient.email,
+                       key=f"digest:{recipient.id}:{today.isoformat()}", stream=DIGEST_STREAM,
+                       context={
+                           "owner": recipient, "today": today,
+                           "overdue": [lead for lead in mine if lead.next_action_on
+                                       and lead.next_action_on < today][:DIGEST_LIMIT],
+                           "unanswered": [lead for lead in mine if lead.first_responded_at is None
+                                          and lead.first_response_due_at
+                                          and lead.first_response_due_at < now][:DIGEST_LIMIT],
+                           "orphaned": orphaned[:DIGEST_LIMIT]
+                           if recipient.role is Role.ADMIN else [],
+                           "former_owners": owners,
+                           "list_url": external_url("/dashboard/leads/?owner=me"),
+                           "lead_url": lambda lead: external_url(f"/dashboard/leads/{lead.id}")})
         sent += email is not None
     return sent

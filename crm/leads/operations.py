@@ -107,11 +107,15 @@ def choose_owner(session, country: str | None) -> User | None:
     return candidates[(_next_turn(session, pool) - 1) % len(candidates)]
 
 
+def owned_by_someone_else(lead: Lead, user) -> bool:
+    """Whether another active user owns the lead (a lead whose owner left is anyone's)."""
+    return lead.owner is not None and lead.owner.active and lead.owner_id != user.id
+
+
 def _refuse_others_lead(lead: Lead, actor, doing: str) -> None:
     """Sales act on unowned leads and their own; only admins (or the system, with no actor)
     take a lead away from another salesperson."""
-    others_lead = lead.owner_id not in (None, getattr(actor, "id", None))
-    if actor is not None and actor.role is not Role.ADMIN and others_lead:
+    if actor is not None and actor.role is not Role.ADMIN and owned_by_someone_else(lead, actor):
         raise LeadError(f"Only an admin can {doing} a lead that belongs to someone else.")
 
 

@@ -185,6 +185,19 @@ def test_territory_rule_then_round_robin_then_unassigned(catalog):
     assert alert == []  # nobody active in sales: the queue shows it, no email to anyone
 
 
+def test_a_new_inquiry_for_an_owner_who_left_alerts_the_sales_team(catalog):
+    gone = make_user(role="sales")
+    lead = submit(quote_request(email="buyer@zeta.example")).lead
+    gone.active = False
+    team = [make_user(role="sales"), make_user(role="sales")]
+    db.session.commit()
+    inquiry = submit(quote_request(email="buyer@zeta.example"))
+    assert inquiry.lead_id == lead.id
+    alerts = db.session.scalars(select(OutboxEmail.recipient).where(
+        OutboxEmail.template == "lead_alert", OutboxEmail.created_at >= inquiry.created_at)).all()
+    assert sorted(alerts) == sorted(user.email for user in team)
+
+
 def test_each_territory_takes_its_own_turns(catalog):
     """Requests for a territory and for everyone else alternate: each group is shared out
     evenly among its own people (one turn counter would hand every German lead to one)."""

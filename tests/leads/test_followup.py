@@ -47,6 +47,26 @@ def test_digest_lists_each_owners_overdue_and_unanswered_leads(app):
     assert len(_digests()) == 1
 
 
+def test_leads_of_an_owner_no_longer_active_reach_the_admins(app):
+    """Nobody else would hear of them: only admins may reassign another's lead."""
+    seed_catalog()
+    gone = make_user(role="sales", name="Gone Seller")
+    lead = submit().lead
+    assert lead.owner_id == gone.id
+    lead.first_response_due_at = utcnow() - timedelta(hours=1)
+    gone.active = False
+    admin = make_user(role="admin", name="Ada")
+    make_user(role="sales")  # active, but owns nothing: no digest
+    db.session.commit()
+    assert send_digests(db.session) == 1
+    db.session.commit()
+    [digest] = _digests()
+    assert digest.recipient == admin.email
+    assert "1 without an active owner" in digest.subject
+    for body in (digest.body_text, digest.body_html):
+        assert "no longer active" in body and lead.reference in body and "Gone Seller" in body
+
+
 def test_answered_leads_leave_the_digest(app, runner):
     seed_catalog()
     bob = make_user(role="sales")

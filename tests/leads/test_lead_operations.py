@@ -196,6 +196,16 @@ def test_sales_cannot_take_a_lead_from_someone_else_but_an_admin_can(lead):
     assert email.recipient == ann.email
 
 
+def test_a_lead_whose_owner_left_is_anyones_to_take(lead):
+    gone, ann = make_user(role="sales"), make_user(role="sales")
+    operations.assign(db.session, lead=lead, owner=gone, actor=None)
+    gone.active = False
+    db.session.commit()
+    operations.assign(db.session, lead=lead, owner=ann, actor=ann)
+    db.session.commit()
+    assert lead.owner_id == ann.id
+
+
 def test_leads_go_only_to_active_sales_users(lead):
     admin = make_user(role="admin")
     moderator = make_user(role="moderator")
