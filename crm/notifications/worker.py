@@ -67,7 +67,9 @@ def claim_batch(session, *, worker_id: str, limit: int, lease_seconds: int) -> l
 
 def _backoff(attempts: int) -> timedelta:
     base = current_app.config["CRM_OUTBOX_BACKOFF_SECONDS"]
-    delay = min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+    # ±25 % jitter, so that emails that failed together do not come back together; the cap
+    # allows for it, so that even the longest wait stays under MAX_BACKOFF_SECONDS.
+    delay = min(base * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS / 1.25)
     return timedelta(seconds=delay * random.uniform(0.75, 1.25))
 
 

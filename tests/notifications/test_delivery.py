@@ -118,6 +118,15 @@ def test_backoff_grows_exponentially_with_jitter(make_app):
     assert 300 <= delays[2] <= 501
 
 
+def test_backoff_never_waits_past_its_cap(make_app):
+    from crm.notifications.worker import MAX_BACKOFF_SECONDS, _backoff
+
+    make_app(CRM_OUTBOX_BACKOFF_SECONDS=30)
+    delays = [_backoff(attempts).total_seconds() for attempts in (12, 20) for _ in range(100)]
+    assert max(delays) <= MAX_BACKOFF_SECONDS and min(delays) >= 0.6 * MAX_BACKOFF_SECONDS
+    assert len(set(delays)) > 100  # still spread out at the cap
+
+
 def test_slow_server_times_out_without_hanging_the_worker(make_app):
     server = SMTPServer(delay=5).start()
     try:
