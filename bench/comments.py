@@ -41,6 +41,7 @@ from bench.harness import (  # noqa: E402
     GetClient,
     add_database_arguments,
     databases,
+    exit_cleanly_on_sigterm,
     run_load,
     start_gunicorn,
     stop_gunicorn,
@@ -306,6 +307,7 @@ def main() -> None:
                         help="gunicorn sync workers (default 2 × cores + 1)")
     add_database_arguments(parser)
     args = parser.parse_args()
+    exit_cleanly_on_sigterm()
     for database in databases(args, prefix="crm-bench-comments-"):
         with database as chosen:
             bench(chosen, args)

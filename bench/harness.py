@@ -1,5 +1,6 @@
 """What the gunicorn benchmarks share: a throw-away database, gunicorn, and a load generator.
 
+- ``exit_cleanly_on_sigterm()``: a killed run still cleans up after itself;
 - ``databases(args, prefix)``: the throw-away databases ``--postgres``/``--both`` chose (a SQLite
   file in a temporary folder, a throw-away PostgreSQL schema), each a context manager that
   yields a ``Database`` and removes everything on exit;
@@ -97,6 +98,12 @@ def postgres_database(url: str, prefix: str):
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (``kill``, a CI timeout) ends the run as Ctrl-C does: through the ``finally``
+    blocks, which stop gunicorn and workers and remove the throw-away databases."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
 
 def add_database_arguments(parser) -> None:

@@ -57,6 +57,7 @@ from bench.harness import (  # noqa: E402
     Result,
     add_database_arguments,
     databases,
+    exit_cleanly_on_sigterm,
     hidden_value,
     run_load,
     start_gunicorn,
@@ -121,10 +122,12 @@ def seed(app, leads: int) -> float:
         done = [0]
 
         def progress(n: int) -> None:
-            done[0] += n
-            if sys.stderr.isatty():
+            before, done[0] = done[0], done[0] + n
+            if sys.stderr.isatty():  # one line, rewritten
                 print(f"\r  seeding: {done[0]:,} of {leads:,} leads", file=sys.stderr,
                       end="\n" if done[0] >= leads else "", flush=True)
+            elif done[0] * 10 // leads > before * 10 // leads:  # a log: a line a tenth
+                print(f"  seeding: {done[0]:,} of {leads:,} leads", file=sys.stderr, flush=True)
 
         seed_bulk(db.session, leads=leads, progress=progress)
         db.session.commit()
@@ -492,6 +495,7 @@ def main() -> None:
                         help="runs of each SQL statement; the best counts (default 5)")
     add_database_arguments(parser)
     args = parser.parse_args()
+    exit_cleanly_on_sigterm()
     for database in databases(args, prefix="crm-bench-intake-"):
         with database as chosen:
             bench(chosen, args)

@@ -9,6 +9,7 @@ its own process, as a real mail server would.
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from sqlalchemy import create_engine, func, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import exit_cleanly_on_sigterm  # noqa: E402
 from crm import create_app  # noqa: E402
 from crm.extensions import db  # noqa: E402
 from crm.notifications.models import EmailStatus, OutboxEmail  # noqa: E402
@@ -111,8 +113,15 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get(
         "CRM_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
+    exit_cleanly_on_sigterm()
     instance = tempfile.mkdtemp(prefix="crm-bench-")
+    try:
+        run_all(args, instance)
+    finally:
+        shutil.rmtree(instance, ignore_errors=True)
 
+
+def run_all(args, instance: str) -> None:
     rate = in_process(f"sqlite:///{instance}/bench.sqlite3", {}, args.emails, instance)
     print(f"SQLite,     1 worker (in process):  {rate:8.0f} emails/s  ({args.emails} emails)")
 

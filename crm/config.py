@@ -76,7 +76,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
     instance = Path(instance_path)
     production = env.get("CRM_ENV", "development") == "production"
     database_url = _database_url(env, instance)
-    base_url = env.get("CRM_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    dev_port = _int(env, "PORT", 5000)
+    base_url = env.get("CRM_BASE_URL", f"http://127.0.0.1:{dev_port}").rstrip("/")
     https = base_url.startswith("https://")
     mail_server = env.get("MAIL_SERVER") or None
     config = {
@@ -88,6 +89,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
             database_url, _int(env, "CRM_DB_POOL_SIZE", 5)
         ),
         "CRM_BASE_URL": base_url,
+        "CRM_DEV_PORT": dev_port,  # python app.py only; gunicorn binds where it is told
         "CRM_SITE_NAME": env.get("CRM_SITE_NAME", "Northfield Ingredients"),
         "TRUSTED_HOSTS": [h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()]
         or None,

@@ -30,7 +30,8 @@ def start_worker(app) -> threading.Event:
     return stop
 
 
-def run(app, host: str = "127.0.0.1", port: int = 5000) -> None:
+def run(app, host: str = "127.0.0.1", port: int | None = None) -> None:
+    port = port or app.config["CRM_DEV_PORT"]
     prepare(app)
     start_worker(app)
     logins = demo_logins_path(app.instance_path)

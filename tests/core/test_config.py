@@ -39,6 +39,15 @@ def test_https_base_url_makes_cookies_secure(tmp_path):
     assert config["CRM_BASE_URL"] == "https://crm.example.com"
 
 
+def test_the_demo_server_port_and_the_links_follow_port(tmp_path):
+    config = load_config(str(tmp_path), {"PORT": "5055"})
+    assert config["CRM_DEV_PORT"] == 5055
+    assert config["CRM_BASE_URL"] == "http://127.0.0.1:5055"
+    config = load_config(str(tmp_path), {"PORT": "5055", "CRM_BASE_URL": "https://crm.example"})
+    assert config["CRM_BASE_URL"] == "https://crm.example"
+    assert load_config(str(tmp_path), {})["CRM_DEV_PORT"] == 5000
+
+
 def test_bad_number_is_reported_by_name(tmp_path):
     with pytest.raises(ConfigError, match="MAIL_PORT"):
         load_config(str(tmp_path), {"MAIL_PORT": "twenty-five"})
