@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from crm.core.forms import Form
 
@@ -31,7 +32,7 @@ class CommentForm(Form):
     author_url = StringField("Website", validators=[Optional(), _at_most(200), http_url])
     body = TextAreaField("Comment", validators=[InputRequired("Write your comment."),
                                                 _at_most(5000)])
-    parent_id = IntegerField("Reply to", validators=[Optional()])
+    parent_id = IntegerField("Reply to", widget=HiddenInput(), validators=[Optional()])
     notify_replies = BooleanField("Email me replies to my comment", default=False)
     ticket = HiddenField()
     # Hidden from people by CSS; bots that fill every field give themselves away.

@@ -48,7 +48,7 @@ def _render_article(article: Article, form: CommentForm, status: int = 200):
         form.ticket.data = issue_form_ticket()
     mine = session.get(MY_COMMENTS, [])
     return render_template(
-        "articles/show.html", article=article, form=form,
+        "articles/show.html", article=article, form=form, errors=form.error_list(),
         public=thread_cache.public_thread(db.session, article),
         waiting=queries.comment_thread(db.session, article, mine=mine) if mine else None,
         replying_to=queries.approved_comment(db.session, article, form.parent_id.data),

@@ -112,6 +112,25 @@ def test_bad_input_gets_a_message_on_the_form_and_saves_nothing(client, field, v
     assert _comments() == []
 
 
+def test_a_comment_with_errors_is_summed_up_at_the_top_of_the_form(client):
+    article = make_article()
+    assert 'id="error-summary"' not in client.get(f"/articles/{article.slug}").get_data(
+        as_text=True)
+    response = _post(client, article, author_name="", author_email="not-an-email",
+                     parent_id="abc")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    start = page.index('id="error-summary"')
+    assert page.index('id="comment-form"') < start < page.index("Leave a comment")
+    summary = page[start:page.index("</div>", start)]
+    assert "Your comment was not posted" in summary and "autofocus" in summary
+    assert '<a href="#author_name">Name: Tell us your name.</a>' in summary
+    assert '<a href="#author_email">Email: Enter a valid email address.</a>' in summary
+    # A reply's id is a hidden input: its message, with no link to a field it cannot focus.
+    assert "<li>Not a valid integer value.</li>" in summary
+    assert _comments() == []
+
+
 def test_honeypot_sends_the_comment_to_spam(client):
     article = make_article()
     _post(client, article, homepage="http://spam.example")
