@@ -10,13 +10,14 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeTimedSerializer
 from markupsafe import Markup, escape
+from wtforms import FieldList, StringField, TextAreaField
 from wtforms import SelectField as WTFormsSelectField
-from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import HiddenInput, Select, html_params
 
 _MULTILINE_ALLOWED = {"\n", "\r", "\t"}
+ErrorEntry = tuple[str | None, str, str]  # (field id, label, message) of an error summary
 
 
 def _control_characters(value: str, multiline: bool) -> bool:
@@ -65,13 +66,18 @@ class Amount:
 class Form(FlaskForm):
     """A FlaskForm whose text fields all refuse control characters."""
 
-    def error_list(self) -> list[tuple[str | None, str, str]]:
+    def error_list(self) -> list[ErrorEntry]:
         """(field id, label, first message) of each field with an error, in the form's
         order, for an error summary at the top of the page; no id for a hidden field, which
-        has nothing to jump to."""
-        return [(None if isinstance(field.widget, HiddenInput) else field.id,
-                 field.label.text, field.errors[0])
-                for field in self if field.errors and field.name != "csrf_token"]
+        has nothing to jump to. A list of subforms gives each entry's fields, named after
+        the entry ("Line 2 · Quantity (kg)")."""
+        errors = []
+        for field in self:
+            if isinstance(field, FieldList):
+                errors += _entry_errors(field)
+            elif field.errors and field.name != "csrf_token":
+                errors.append((_link(field), field.label.text, field.errors[0]))
+        return errors
 
     def validate(self, extra_validators=None):
         extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
@@ -79,6 +85,24 @@ class Form(FlaskForm):
             if isinstance(field, StringField):
                 extra.setdefault(name, []).append(refuse_control_characters)
         return super().validate(extra_validators=extra)
+
+
+def _link(field) -> str | None:
+    return None if isinstance(field.widget, HiddenInput) else field.id
+
+
+def _entry_errors(entries: FieldList) -> list[ErrorEntry]:
+    """The errors of a FieldList of FormFields: the list's own (linked to its first entry),
+    then each entry's; a hidden field's links to its entry's first visible field."""
+    firsts = [next(filter(None, map(_link, entry)), None) for entry in entries]
+    errors = [(firsts[0] if firsts else None, entries.label.text, message)
+              for message in entries.errors if isinstance(message, str)]
+    for position, (entry, first) in enumerate(zip(entries, firsts, strict=True), start=1):
+        name = f"{entry.label.text} {position}"
+        errors += [(first, name, field.errors[0]) if _link(field) is None
+                   else (field.id, f"{name} · {field.label.text}", field.errors[0])
+                   for field in entry if field.errors]
+    return errors
 
 
 class LeanSelect(Select):

@@ -130,7 +130,7 @@ class QuoteForm(Form):
     notes = TextAreaField("Notes to the customer", filters=[_strip],
                           validators=[_at_most(2000)],
                           description="Printed on the quote the customer sees.")
-    lines = FieldList(FormField(QuoteLineForm), min_entries=1, max_entries=50)
+    lines = FieldList(FormField(QuoteLineForm, "Line"), min_entries=1, max_entries=50)
     send = SubmitField("Send to customer")  # save, then send: what is on screen is sent
 
     @classmethod

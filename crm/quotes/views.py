@@ -59,11 +59,13 @@ def _run(operation) -> tuple[bool, object]:
 def _render(quote: Quote, *, form: QuoteForm | None = None, status: int = 200):
     revisions = db.session.scalars(select(Quote).where(Quote.number == quote.number)
                                    .order_by(Quote.revision)).all()
-    if quote.status is Q.DRAFT and form is None:
+    if quote.status is not Q.DRAFT:
+        form = None
+    elif form is None:
         form = QuoteForm.for_quote(quote)
     return render_template(
         "quotes/show.html", quote=quote, lead=quote.lead, revisions=revisions,
-        latest=revisions[-1], form=form if quote.status is Q.DRAFT else None,
+        latest=revisions[-1], form=form, errors=form.error_list() if form else [],
         can_revise=quote.status in REVISABLE and revisions[-1].id == quote.id,
     ), status
 

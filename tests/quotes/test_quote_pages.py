@@ -246,6 +246,42 @@ def test_the_builder_refuses_numbers_it_cannot_keep_and_saves_nothing(
     assert [str(line.quantity_kg) for line in quote.lines] == ["325.000"]
 
 
+def test_the_builder_sums_up_its_errors_at_the_top_and_ties_each_to_its_field(
+        client, auth, lead, owner):
+    auth.login(owner)
+    quote = draft_through_the_page(client, lead)
+    response = client.post(builder(quote), data=form_of(quote, send="y", **{
+        "payment_terms": "", "lines-0-quantity_kg": "0", "lines-0-discount_pct": "100",
+        "lines-0-ingredient_id": "0", "lines-1-description": "Rosehip extract"}))
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    start = page.index('id="error-summary"')
+    assert start < page.index('id="editor-heading"')
+    summary = page[start:page.index("</div>", start)]
+    assert "Nothing was sent or saved" in summary and "autofocus" in summary
+    assert re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary) == [
+        ("payment_terms", "Payment terms: Say how the customer pays."),
+        ("lines-0-quantity_kg", f"Line 1 · Quantity (kg): {QUANTITY_RANGE}"),
+        ("lines-0-discount_pct", f"Line 1 · Discount %: {DISCOUNT_RANGE}"),
+        ("lines-0-description", f"Line 1: {BROKEN_LINK}"),  # a hidden field's: its line
+        ("lines-1-quantity_kg", "Line 2 · Quantity (kg): Enter the quantity in kg."),
+    ]
+    for field, message in (("lines-0-quantity_kg", QUANTITY_RANGE),
+                           ("lines-0-discount_pct", DISCOUNT_RANGE)):
+        assert f'<div id="{field}-error" class="invalid-feedback d-block">{message}</div>' in page
+        control = re.search(f'<input [^>]*id="{field}"[^>]*>', page).group(0)
+        assert f'aria-describedby="{field}-error"' in control
+        assert 'aria-invalid="true"' in control
+    assert '<label class="visually-hidden" for="lines-0-quantity_kg">Quantity in kg, line 1' \
+        in page
+    response = client.post(builder(quote), data=form_of(quote, **{
+        "lines-0-description": "", "lines-0-quantity_kg": ""}))
+    summary = response.get_data(as_text=True).split('id="error-summary"')[1]
+    assert '<a href="#lines-0-description">Lines: A quote needs at least one line.</a>' in summary
+    assert "Nothing was saved: see below" in summary
+    assert 'id="error-summary"' not in client.get(builder(quote)).get_data(as_text=True)
+
+
 def test_staff_actions_the_state_refuses_are_flashed(client, auth, lead, owner):
     auth.login(owner)
     quote, _ = sent_quote(lead, owner)
