@@ -1,0 +1,42 @@
+"""Text people can read: the contrast of text on the site's panels."""
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from crm.auth.models import User
+from crm.catalog.models import Ingredient
+from crm.extensions import db
+from crm.leads.models import Lead
+from crm.quotes.operations import draft_from_lead, send_quote
+from tests.e2e.checks import assert_text_contrast
+from tests.e2e.test_journeys import _new_lead, sign_in, wait_for
+
+
+def test_text_on_the_panels_keeps_its_contrast(site, page):
+    lead_id, _ = _new_lead(site, "Contrastco")
+    with site.app.app_context():
+        seller = db.session.scalar(User.by_email("e2e-sales@example.com"))
+        quote, _ = draft_from_lead(db.session, lead=db.session.get(Lead, lead_id), actor=seller)
+        send_quote(db.session, quote=quote, actor=seller)
+        db.session.commit()
+        number = quote.number
+        slug = db.session.scalar(select(Ingredient.slug).where(Ingredient.active.is_(True)))
+    mail = wait_for(lambda: [m for m in site.messages_to("buyer@contrastco.example")
+                             if number in m["Subject"]])
+    link = re.search(r"http://127\.0\.0\.1:\d+/q/\S+", mail[0].get_body(("plain",)).get_content())
+    page.goto(link.group(0))
+    page.click("button:has-text('Accept quote')")  # no name, no tick: the errors show
+    expect(page.locator("#agree-error")).to_be_visible()
+    assert_text_contrast(page, ".quote-answer")
+
+    page.goto(f"{site.url}/ingredients/{slug}")
+    assert_text_contrast(page, ".spec-supply")
+
+    sign_in(page, site, "sales")
+    page.goto(f"{site.url}/dashboard/leads/board?q=contrastco")  # one card: the rest say so
+    expect(page.locator(".lead-board-column").first).to_be_visible()
+    expect(page.get_by_text("No leads.").first).to_be_visible()
+    assert_text_contrast(page, ".lead-board-column")
+
