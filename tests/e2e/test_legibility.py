@@ -1,10 +1,12 @@
-"""Text people can read: the contrast of text on the site's panels."""
+"""Text people can read and controls they can hit: the contrast of text on the site's grey
+panels and in the moderation queue, and the size of the queue's row actions."""
 
 import re
 
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from crm.articles.models import Article
 from crm.auth.models import User
 from crm.catalog.models import Ingredient
 from crm.extensions import db
@@ -12,6 +14,7 @@ from crm.leads.models import Lead
 from crm.quotes.operations import draft_from_lead, send_quote
 from tests.e2e.checks import assert_text_contrast
 from tests.e2e.test_journeys import _new_lead, sign_in, wait_for
+from tests.factories import make_comment
 
 
 def test_text_on_the_panels_keeps_its_contrast(site, page):
@@ -40,3 +43,14 @@ def test_text_on_the_panels_keeps_its_contrast(site, page):
     expect(page.get_by_text("No leads.").first).to_be_visible()
     assert_text_contrast(page, ".lead-board-column")
 
+
+def test_the_moderation_queue_row_actions_are_legible_and_large_enough(site, page):
+    with site.app.app_context():
+        make_comment(db.session.scalar(select(Article).limit(1)), status="pending")
+    sign_in(page, site, "moderator")
+    page.goto(f"{site.url}/dashboard/moderation/")
+    assert_text_contrast(page, ".moderation-queue .row-actions")
+    actions = page.locator(".moderation-queue .row-actions").first.locator("a, button")
+    assert actions.count() >= 5
+    for box in (actions.nth(n).bounding_box() for n in range(actions.count())):
+        assert box["height"] >= 24, box  # WCAG 2.5.8: 24 by 24 px, or that much room
