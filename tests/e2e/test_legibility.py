@@ -1,5 +1,6 @@
-"""Text people can read and controls they can hit: the contrast of text on the site's grey
-panels and in the moderation queue, and the size of the queue's row actions."""
+"""Text people can read and controls they can hit and see: the contrast of text on the site's
+grey panels and in the moderation queue, the size of the queue's row actions, the focus ring
+of the navigation bars' links."""
 
 import re
 
@@ -54,3 +55,27 @@ def test_the_moderation_queue_row_actions_are_legible_and_large_enough(site, pag
     assert actions.count() >= 5
     for box in (actions.nth(n).bounding_box() for n in range(actions.count())):
         assert box["height"] >= 24, box  # WCAG 2.5.8: 24 by 24 px, or that much room
+
+
+FOCUSED_NAV_LINK = """() => {
+  const link = document.activeElement;
+  if (!link.matches('.nav-link')) return null;
+  const style = getComputedStyle(link);
+  return [style.outlineStyle, parseFloat(style.outlineWidth), style.outlineColor];
+}"""
+
+
+def _tab_to_a_nav_link(page):
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        outline = page.evaluate(FOCUSED_NAV_LINK)
+        if outline:
+            return outline
+    raise AssertionError(f"no nav link takes the focus on {page.url}")
+
+
+def test_a_focused_nav_link_shows_a_ring_that_stands_out_from_its_bar(site, page):
+    page.goto(site.url + "/")
+    assert _tab_to_a_nav_link(page) == ["solid", 3, "rgb(33, 37, 41)"]  # dark on white
+    sign_in(page, site, "sales")
+    assert _tab_to_a_nav_link(page) == ["solid", 3, "rgb(255, 255, 255)"]  # light on dark
