@@ -46,7 +46,8 @@ def create():
             else:
                 flash(f"“{article.title}” is saved{_state(article)}.", "success")
                 return redirect(url_for(".index"))
-    return render_template("article_admin/form.html", form=form, article=None, preview=preview)
+    return render_template("article_admin/form.html", form=form, article=None, preview=preview,
+                           errors=form.error_list())
 
 
 @bp.route("/<int:article_id>", methods=["GET", "POST"])
@@ -67,7 +68,7 @@ def edit(article_id: int):
                 flash(f"“{article.title}” is saved{_state(article)}.", "success")
                 return redirect(url_for(".index"))
     return render_template("article_admin/form.html", form=form, article=article,
-                           preview=preview)
+                           preview=preview, errors=form.error_list())
 
 
 def _state(article: Article) -> str:

@@ -124,6 +124,7 @@ def bulk():
 def _render_show(comment: Comment, *, edit_form=None, reply_form=None, status: int = 200):
     return render_template(
         "moderation/show.html", comment=comment, settings=moderation_settings(db.session),
+        errors=reply_form.error_list() if reply_form else [],
         history=queries.comment_history(db.session, comment.id),
         edit_form=edit_form or EditCommentForm(obj=comment),
         reply_form=reply_form or StaffReplyForm(),
@@ -145,7 +146,8 @@ def edit(comment_id: int):
         db.session.commit()
         flash("The comment is saved.", "success")
         return redirect(url_for(".show", comment_id=comment.id))
-    return render_template("moderation/edit.html", comment=comment, form=form)
+    return render_template("moderation/edit.html", comment=comment, form=form,
+                           errors=form.error_list())
 
 
 @bp.post("/<int:comment_id>/reply")
@@ -202,4 +204,4 @@ def settings():
         db.session.commit()
         flash("The moderation settings are saved.", "success")
         return redirect(url_for(".settings"))
-    return render_template("moderation/settings.html", form=form)
+    return render_template("moderation/settings.html", form=form, errors=form.error_list())

@@ -35,7 +35,8 @@ def create():
             db.session.commit()
             flash(f"{user.name} can now sign in as {user.role.label.lower()}.", "success")
             return redirect(url_for(".index"))
-    return render_template("accounts/form.html", form=form, user=None)
+    return render_template("accounts/form.html", form=form, user=None,
+                           errors=form.error_list())
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -58,4 +59,5 @@ def edit(user_id: int):
             db.session.commit()
             flash(f"{user.name}'s account is saved.", "success")
             return redirect(url_for(".index"))
-    return render_template("accounts/form.html", form=form, user=user)
+    return render_template("accounts/form.html", form=form, user=user,
+                           errors=form.error_list())

@@ -88,7 +88,7 @@ def change_password():
             login_user(current_user)  # this browser keeps its session; all others end
             flash("Your password is changed. Other sessions are signed out.", "success")
             return redirect(url_for("dashboard.index"))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form, errors=form.error_list())
 
 
 @bp.route("/login/forgot", methods=["GET", "POST"])

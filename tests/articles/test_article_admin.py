@@ -148,7 +148,8 @@ def test_title_and_body_are_required_and_body_is_bounded(client, auth):
     auth.login("admin")
     response = client.post("/dashboard/articles/new", data=_form(title="  ", body_markdown=""))
     assert response.status_code == 200
-    assert response.get_data(as_text=True).count("This field is required.") == 2
+    page = response.get_data(as_text=True)
+    assert page.count('invalid-feedback d-block">This field is required.') == 2  # beside each
     response = client.post("/dashboard/articles/new", data=_form(body_markdown="x" * 100_001))
     assert b"100000 characters" in response.data
     assert _article_count() == 0
