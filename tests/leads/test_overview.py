@@ -27,6 +27,13 @@ def section(page: str, heading_id: str) -> str:
     return page.split(f'id="{heading_id}"', 1)[1].split("</section>", 1)[0]
 
 
+def figures(section_html: str) -> list[tuple[str, str]]:
+    """The rows of the table of figures under a chart, headings first."""
+    table = section_html.split("<details", 1)[1].split("</details>", 1)[0]
+    return [tuple(re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row))
+            for row in re.findall(r"<tr>(.*?)</tr>", table)]
+
+
 def test_moderators_keep_only_their_cards(client, auth, catalog):
     auth.login("moderator")
     lead(email="a@a.example")
@@ -109,6 +116,8 @@ def test_funnel_counts_leads_at_or_past_each_stage(client, auth, catalog):
     assert "<script" not in funnel and "<svg" in funnel
     title = re.search(r"<title[^>]*>(.*?)</title>", funnel).group(1)
     assert title == "Pipeline funnel: New 6, Contacted 4, Qualified 3, Quoted 2, Won 1"
+    assert figures(funnel) == [("Stage", "Leads"), ("New", "6"), ("Contacted", "4"),
+                               ("Qualified", "3"), ("Quoted", "2"), ("Won", "1")]
 
 
 def test_leads_per_week_for_the_last_twelve_weeks(client, auth, catalog):
@@ -131,6 +140,9 @@ def test_leads_per_week_for_the_last_twelve_weeks(client, auth, catalog):
     chart = section(get(client, HOME), "weekly-heading")
     assert "<script" not in chart and chart.count("<rect") == 12
     assert "5 in all" in chart
+    rows = figures(chart)
+    assert rows[0] == ("Week of", "New leads") and len(rows) == 13
+    assert rows[-1] == (f"{monday.day} {monday:%b}", "1") and rows[-3][1] == "3"
 
 
 def test_charts_are_plain_svg_geometry():
