@@ -4,6 +4,10 @@ import re
 
 from playwright.sync_api import expect
 
+from crm.auth.models import User
+from crm.extensions import db
+from crm.leads.models import Lead
+from crm.quotes.operations import draft_from_lead
 from tests.e2e.test_journeys import ARTICLE, _new_lead, sign_in
 
 
@@ -33,3 +37,25 @@ def test_a_comment_with_errors_brings_its_summary_into_view(site, page):
     summary.get_by_role("link", name="Email: We need your email.").click()
     expect(page.locator("#author_email")).to_be_in_viewport()
     expect(page.locator("#body")).to_have_value("Is the USP grade non-GMO?")
+
+
+def test_a_quote_sent_with_a_bad_line_is_summed_up_above_the_editor(site, page):
+    lead_id, _ = _new_lead(site, "Builderco")
+    with site.app.app_context():
+        seller = db.session.scalar(User.by_email("e2e-sales@example.com"))
+        quote, _ = draft_from_lead(db.session, lead=db.session.get(Lead, lead_id), actor=seller)
+        db.session.commit()
+        quote_id = quote.id
+    page.set_viewport_size({"width": 390, "height": 800})
+    sign_in(page, site, "sales")
+    page.goto(f"{site.url}/dashboard/quotes/{quote_id}")
+    page.fill("#lines-0-quantity_kg", "0")
+    page.click("button:has-text('Send to customer')")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Nothing was sent or saved")
+    summary.get_by_role("link", name=re.compile(r"Line 1 · Quantity \(kg\)")).click()
+    quantity = page.locator("#lines-0-quantity_kg")
+    expect(quantity).to_be_in_viewport()
+    expect(quantity).to_have_accessible_description(
+        "Enter a quantity above 0 and up to 1,000,000 kg.")
