@@ -126,7 +126,7 @@ def analyze_command():
 @crm_cli.command("expire-quotes")
 def expire_quotes_command():
     """Mark sent quotes past their validity as expired (run daily from cron)."""
-    from crm.quotes.operations import expire_quotes
+    from crm.quotes.answers import expire_quotes
 
     count = expire_quotes(db.session)
     db.session.commit()

@@ -27,10 +27,11 @@ from crm.core.database import commit_with_retries
 from crm.core.types import utcnow
 from crm.extensions import db, limiter
 from crm.leads.timeline import country_name, kg, number
-from crm.quotes import operations
+from crm.quotes import answers, operations
+from crm.quotes.answers import OPEN_FOR_ANSWER
 from crm.quotes.forms import AcceptForm, DeclineForm
 from crm.quotes.models import Quote, QuoteStatus
-from crm.quotes.operations import LEAD_CLOSED_TO_ANSWERS, OPEN_FOR_ANSWER, QuoteError
+from crm.quotes.operations import LEAD_CLOSED_TO_ANSWERS, QuoteError
 from crm.quotes.pricing import cost_per_serving, cost_per_unit
 
 bp = Blueprint("quote_public", __name__)
@@ -114,7 +115,7 @@ def _render(quote: Quote, token: str, *, status: int = 200, **forms):
 @bp.get("/q/<token>")
 def show(token: str):
     quote = _quote(token)
-    operations.mark_viewed(db.session, quote=quote)  # the first view only
+    answers.mark_viewed(db.session, quote=quote)  # the first view only
     db.session.commit()
     return _render(quote, token)
 
@@ -131,7 +132,7 @@ def accept(token: str):
     form = AcceptForm()
     if not form.validate_on_submit():
         return _render(quote, token, accept_form=form, status=400)
-    return _answer(quote, token, lambda: operations.accept_quote(
+    return _answer(quote, token, lambda: answers.accept_quote(
         db.session, quote=quote, name=form.name.data, ip=request.remote_addr),
         "Thank you: your acceptance is recorded and we have been told.")
 
@@ -142,7 +143,7 @@ def decline(token: str):
     form = DeclineForm()
     if not form.validate_on_submit():
         return _render(quote, token, decline_form=form, status=400)
-    return _answer(quote, token, lambda: operations.decline_quote(
+    return _answer(quote, token, lambda: answers.decline_quote(
         db.session, quote=quote, reason=form.reason.data or ""),
         "Thank you for letting us know. We have been told.")
 

@@ -241,22 +241,29 @@ def test_salesperson_works_the_lead_and_sends_a_quote(site, page, shot):
     assert "/q/" in mail[0].get_body(("plain",)).get_content()
 
 
-def test_customer_accepts_the_quote_from_the_email(site, page, browser, shot):
-    lead_id, _ = _new_lead(site, "Acceptco")
-    with site.app.app_context():
-        from crm.auth.models import User
-        from crm.leads.models import Lead
-        from crm.quotes.operations import draft_from_lead, send_quote
+def quote_sent_to(site, company) -> tuple[int, str, str]:
+    """A quote drafted and sent by the sales user on a new lead of ``company``: the lead's id,
+    the quote's number and the link the customer's email carries."""
+    from crm.auth.models import User
+    from crm.leads.models import Lead
+    from crm.quotes.operations import draft_from_lead, send_quote
 
+    lead_id, _ = _new_lead(site, company)
+    with site.app.app_context():
         seller = db.session.scalar(User.by_email("e2e-sales@example.com"))
         quote, _ = draft_from_lead(db.session, lead=db.session.get(Lead, lead_id), actor=seller)
         send_quote(db.session, quote=quote, actor=seller)
         db.session.commit()
         number = quote.number
-    mail = wait_for(lambda: [m for m in site.messages_to("buyer@acceptco.example")
+    mail = wait_for(lambda: [m for m in site.messages_to(f"buyer@{company.lower()}.example")
                              if number in m["Subject"]])
-    link = re.search(r"http://127\.0\.0\.1:\d+/q/\S+", mail[0].get_body(("plain",)).get_content())
-    page.goto(link.group(0))
+    body = mail[0].get_body(("plain",)).get_content()
+    return lead_id, number, re.search(r"http://127\.0\.0\.1:\d+/q/\S+", body).group(0)
+
+
+def test_customer_accepts_the_quote_from_the_email(site, page, browser, shot):
+    lead_id, number, link = quote_sent_to(site, "Acceptco")
+    page.goto(link)
     expect(page.locator("body")).to_contain_text(number)
     shot(page, "customer-quote")
     check_public_page(page)

@@ -2,35 +2,23 @@
 grey panels and in the moderation queue, the size of the queue's row actions, the focus ring
 of the navigation bars' links."""
 
-import re
 
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from crm.articles.models import Article
-from crm.auth.models import User
 from crm.catalog.models import Ingredient
 from crm.extensions import db
-from crm.leads.models import Lead
-from crm.quotes.operations import draft_from_lead, send_quote
 from tests.e2e.checks import assert_text_contrast
-from tests.e2e.test_journeys import _new_lead, sign_in, wait_for
+from tests.e2e.test_journeys import quote_sent_to, sign_in
 from tests.factories import make_comment
 
 
 def test_text_on_the_panels_keeps_its_contrast(site, page):
-    lead_id, _ = _new_lead(site, "Contrastco")
+    _, _, link = quote_sent_to(site, "Contrastco")
     with site.app.app_context():
-        seller = db.session.scalar(User.by_email("e2e-sales@example.com"))
-        quote, _ = draft_from_lead(db.session, lead=db.session.get(Lead, lead_id), actor=seller)
-        send_quote(db.session, quote=quote, actor=seller)
-        db.session.commit()
-        number = quote.number
         slug = db.session.scalar(select(Ingredient.slug).where(Ingredient.active.is_(True)))
-    mail = wait_for(lambda: [m for m in site.messages_to("buyer@contrastco.example")
-                             if number in m["Subject"]])
-    link = re.search(r"http://127\.0\.0\.1:\d+/q/\S+", mail[0].get_body(("plain",)).get_content())
-    page.goto(link.group(0))
+    page.goto(link)
     page.click("button:has-text('Accept quote')")  # no name, no tick: the errors show
     expect(page.locator("#agree-error")).to_be_visible()
     assert_text_contrast(page, ".quote-answer")

@@ -13,7 +13,7 @@ from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads.models import Activity, ActivityKind, Lead, LeadStatus
 from crm.notifications.models import OutboxEmail
-from crm.quotes import operations
+from crm.quotes import answers, operations
 from crm.quotes.models import Quote, QuoteStatus
 from crm.quotes.operations import LineInput, QuoteError, hash_token
 from crm.quotes.pricing import cost_per_serving, cost_per_unit
@@ -279,7 +279,7 @@ def test_a_draft_past_its_validity_cannot_be_sent(lead, owner):
 def test_the_first_view_is_recorded_once(lead, owner):
     quote, _ = sent(lead, owner)
     for _ in range(3):
-        operations.mark_viewed(db.session, quote=quote)
+        answers.mark_viewed(db.session, quote=quote)
         db.session.commit()
     assert quote.status is Q.VIEWED and quote.viewed_at is not None
     assert quote_activities(lead, "viewed by the customer") == 1
@@ -287,8 +287,8 @@ def test_the_first_view_is_recorded_once(lead, owner):
 
 def test_accepting_wins_the_lead_and_tells_the_owner(lead, owner):
     quote, _ = sent(lead, owner)
-    operations.mark_viewed(db.session, quote=quote)
-    operations.accept_quote(db.session, quote=quote, name=" Ana Formulator ", ip="203.0.113.7")
+    answers.mark_viewed(db.session, quote=quote)
+    answers.accept_quote(db.session, quote=quote, name=" Ana Formulator ", ip="203.0.113.7")
     db.session.commit()
     assert quote.status is Q.ACCEPTED and quote.accepted_at is not None
     assert (quote.accepted_by_name, quote.accepted_ip) == ("Ana Formulator", "203.0.113.7")
@@ -296,19 +296,19 @@ def test_accepting_wins_the_lead_and_tells_the_owner(lead, owner):
     [email] = emails("quote_accepted")
     assert email.recipient == owner.email and quote.label in email.subject
 
-    operations.accept_quote(db.session, quote=quote, name="Somebody Else", ip="198.51.100.9")
+    answers.accept_quote(db.session, quote=quote, name="Somebody Else", ip="198.51.100.9")
     db.session.commit()
     assert quote.accepted_by_name == "Ana Formulator" and quote.accepted_ip == "203.0.113.7"
     assert len(emails("quote_accepted")) == 1
     assert quote_activities(lead, "accepted by") == 1
     with pytest.raises(QuoteError, match="can no longer be answered"):
-        operations.decline_quote(db.session, quote=quote, reason="Changed my mind")
+        answers.decline_quote(db.session, quote=quote, reason="Changed my mind")
 
 
 def test_accepting_needs_a_name(lead, owner):
     quote, _ = sent(lead, owner)
     with pytest.raises(QuoteError, match="full name"):
-        operations.accept_quote(db.session, quote=quote, name="  ", ip=None)
+        answers.accept_quote(db.session, quote=quote, name="  ", ip=None)
 
 
 def test_accepting_after_the_validity_expires_the_quote(lead, owner):
@@ -316,7 +316,7 @@ def test_accepting_after_the_validity_expires_the_quote(lead, owner):
     quote.valid_until = utcnow().date() - timedelta(days=1)
     db.session.commit()
     with pytest.raises(QuoteError, match="expired"):
-        operations.accept_quote(db.session, quote=quote, name="Ana Formulator", ip=None)
+        answers.accept_quote(db.session, quote=quote, name="Ana Formulator", ip=None)
     assert quote.status is Q.EXPIRED
     db.session.commit()
     assert db.session.get(Quote, quote.id).status is Q.EXPIRED
@@ -331,25 +331,25 @@ def test_an_expiry_found_on_answer_is_on_the_timeline_as_the_daily_one(lead, own
     quote.valid_until = utcnow().date() - timedelta(days=1)
     db.session.commit()
     with pytest.raises(QuoteError):
-        operations.decline_quote(db.session, quote=quote, reason="")
+        answers.decline_quote(db.session, quote=quote, reason="")
     db.session.commit()
     assert quote_activities(lead, "expired") == 1
 
 
 def test_declining_keeps_the_lead_open_and_tells_the_owner(lead, owner):
     quote, _ = sent(lead, owner)
-    operations.decline_quote(db.session, quote=quote, reason="  Over our budget ")
+    answers.decline_quote(db.session, quote=quote, reason="  Over our budget ")
     db.session.commit()
     assert quote.status is Q.DECLINED and quote.declined_at is not None
     assert quote.decline_reason == "Over our budget"
     assert lead.status is LeadStatus.QUOTED and lead.status.is_open
     [email] = emails("quote_declined")
     assert email.recipient == owner.email
-    operations.decline_quote(db.session, quote=quote, reason="again")
+    answers.decline_quote(db.session, quote=quote, reason="again")
     db.session.commit()
     assert len(emails("quote_declined")) == 1 and quote.decline_reason == "Over our budget"
     with pytest.raises(QuoteError):
-        operations.accept_quote(db.session, quote=quote, name="Ana", ip=None)
+        answers.accept_quote(db.session, quote=quote, name="Ana", ip=None)
 
 
 # --- revisions and expiry ----------------------------------------------------------------------
@@ -379,7 +379,7 @@ def test_a_revision_copies_the_quote_and_supersedes_it_when_sent(lead, owner):
     assert first.status is Q.SUPERSEDED and first.superseded_by_id == second.id
     assert operations.find_by_token(db.session, first_token) is first
     with pytest.raises(QuoteError, match="replaced by a newer version"):
-        operations.accept_quote(db.session, quote=first, name="Ana Formulator", ip=None)
+        answers.accept_quote(db.session, quote=first, name="Ana Formulator", ip=None)
     db.session.rollback()
     assert first.status is Q.SUPERSEDED and lead.status is LeadStatus.QUOTED
 
@@ -388,7 +388,7 @@ def test_a_revision_cannot_go_out_once_the_customer_accepted_another(lead, owner
     first, _ = sent(lead, owner)
     second = operations.revise_quote(db.session, quote=first, actor=owner)
     db.session.commit()
-    operations.accept_quote(db.session, quote=first, name="Ana Formulator", ip=None)
+    answers.accept_quote(db.session, quote=first, name="Ana Formulator", ip=None)
     db.session.commit()
     with pytest.raises(QuoteError, match=f"{first.label} was accepted"):
         operations.send_quote(db.session, quote=second, actor=owner)
@@ -423,9 +423,9 @@ def test_the_expire_command_expires_only_open_quotes_past_validity(runner, catal
         if state != "draft":
             operations.send_quote(db.session, quote=quote, actor=owner)
         if state == "viewed":
-            operations.mark_viewed(db.session, quote=quote)
+            answers.mark_viewed(db.session, quote=quote)
         if state == "accepted":
-            operations.accept_quote(db.session, quote=quote, name="Ana", ip=None)
+            answers.accept_quote(db.session, quote=quote, name="Ana", ip=None)
         quote.valid_until = valid_until
         db.session.commit()
         return quote

@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.leads import operations as lead_operations
 from crm.leads.models import Activity, ActivityKind, Lead, LeadStatus
 from crm.notifications.models import OutboxEmail
-from crm.quotes import operations
+from crm.quotes import answers, operations
 from crm.quotes.models import Quote, QuoteStatus
 from tests.factories import make_user, quote_request, seed_catalog, submit
 
@@ -446,7 +446,7 @@ def test_accepting_wins_the_lead_and_a_second_click_is_harmless(client, lead, ow
 def test_accepting_while_staff_save_the_lead_wins_it_and_keeps_their_change(
         client, lead, owner, monkeypatch):
     quote, link = sent_quote(lead, owner)
-    accept, calls = operations.accept_quote, []
+    accept, calls = answers.accept_quote, []
 
     def accept_while_staff_save(session, **kwargs):
         assert kwargs["quote"].lead.version  # the page has read the lead...
@@ -457,7 +457,7 @@ def test_accepting_while_staff_save_the_lead_wins_it_and_keeps_their_change(
         calls.append(kwargs["name"])
         accept(session, **kwargs)
 
-    monkeypatch.setattr(operations, "accept_quote", accept_while_staff_save)
+    monkeypatch.setattr(answers, "accept_quote", accept_while_staff_save)
     response = client.post(f"{link}/accept", data={"name": "Ana Formulator", "agree": "y"})
     assert response.status_code == 303 and len(calls) == 2  # tried again on the fresh lead
     db.session.refresh(lead)
