@@ -10,6 +10,7 @@ from crm.articles.models import Article
 from crm.articles.rendering import render_markdown
 from crm.auth.guard import staff_blueprint
 from crm.core.database import commit_with_retries
+from crm.core.forms import render_form_page
 from crm.extensions import db
 
 bp = staff_blueprint("article_admin", __name__, roles=(), url_prefix="/dashboard/articles")
@@ -46,8 +47,7 @@ def create():
             else:
                 flash(f"“{article.title}” is saved{_state(article)}.", "success")
                 return redirect(url_for(".index"))
-    return render_template("article_admin/form.html", form=form, article=None, preview=preview,
-                           errors=form.error_list())
+    return render_form_page("article_admin/form.html", form, article=None, preview=preview)
 
 
 @bp.route("/<int:article_id>", methods=["GET", "POST"])
@@ -67,8 +67,7 @@ def edit(article_id: int):
             else:
                 flash(f"“{article.title}” is saved{_state(article)}.", "success")
                 return redirect(url_for(".index"))
-    return render_template("article_admin/form.html", form=form, article=article,
-                           preview=preview, errors=form.error_list())
+    return render_form_page("article_admin/form.html", form, article=article, preview=preview)
 
 
 def _state(article: Article) -> str:

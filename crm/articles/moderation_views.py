@@ -42,6 +42,7 @@ from crm.articles.moderation_forms import (
 )
 from crm.auth.guard import allow, staff_blueprint
 from crm.auth.models import Role
+from crm.core.forms import render_form_page
 from crm.core.types import utcnow
 from crm.extensions import db
 
@@ -146,8 +147,7 @@ def edit(comment_id: int):
         db.session.commit()
         flash("The comment is saved.", "success")
         return redirect(url_for(".show", comment_id=comment.id))
-    return render_template("moderation/edit.html", comment=comment, form=form,
-                           errors=form.error_list())
+    return render_form_page("moderation/edit.html", form, comment=comment)
 
 
 @bp.post("/<int:comment_id>/reply")
@@ -204,4 +204,4 @@ def settings():
         db.session.commit()
         flash("The moderation settings are saved.", "success")
         return redirect(url_for(".settings"))
-    return render_template("moderation/settings.html", form=form, errors=form.error_list())
+    return render_form_page("moderation/settings.html", form)

@@ -8,6 +8,7 @@ from crm.auth import operations
 from crm.auth.forms import NewUserForm, UserForm
 from crm.auth.guard import staff_blueprint
 from crm.auth.models import Role, User
+from crm.core.forms import render_form_page
 from crm.extensions import db
 
 bp = staff_blueprint("accounts", __name__, roles=(Role.ADMIN,), url_prefix="/dashboard/users")
@@ -35,8 +36,7 @@ def create():
             db.session.commit()
             flash(f"{user.name} can now sign in as {user.role.label.lower()}.", "success")
             return redirect(url_for(".index"))
-    return render_template("accounts/form.html", form=form, user=None,
-                           errors=form.error_list())
+    return render_form_page("accounts/form.html", form, user=None)
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -59,5 +59,4 @@ def edit(user_id: int):
             db.session.commit()
             flash(f"{user.name}'s account is saved.", "success")
             return redirect(url_for(".index"))
-    return render_template("accounts/form.html", form=form, user=user,
-                           errors=form.error_list())
+    return render_form_page("accounts/form.html", form, user=user)

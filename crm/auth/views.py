@@ -15,6 +15,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from crm.auth import operations
 from crm.auth.forms import ForgotPasswordForm, LoginForm, PasswordChangeForm, ResetPasswordForm
+from crm.core.forms import render_form_page
 from crm.core.urls import is_safe_next
 from crm.extensions import db, limiter
 
@@ -88,7 +89,7 @@ def change_password():
             login_user(current_user)  # this browser keeps its session; all others end
             flash("Your password is changed. Other sessions are signed out.", "success")
             return redirect(url_for("dashboard.index"))
-    return render_template("auth/password.html", form=form, errors=form.error_list())
+    return render_form_page("auth/password.html", form)
 
 
 @bp.route("/login/forgot", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, render_template
 from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeTimedSerializer
 from markupsafe import Markup, escape
@@ -18,6 +18,7 @@ from wtforms.widgets import HiddenInput, Select, html_params
 
 _MULTILINE_ALLOWED = {"\n", "\r", "\t"}
 ErrorEntry = tuple[str | None, str, str]  # (field id, label, message) of an error summary
+FORM_EXPIRED = "The form had expired. Please send it again."
 
 
 def _control_characters(value: str, multiline: bool) -> bool:
@@ -66,12 +67,20 @@ class Amount:
 class Form(FlaskForm):
     """A FlaskForm whose text fields all refuse control characters."""
 
+    def form_level_errors(self) -> list[ErrorEntry]:
+        """The errors of the form as a whole (and an expired CSRF token), which no field
+        shows: first in the error summary, with nothing to jump to."""
+        errors = [(None, "", message) for message in self.form_errors]
+        if "csrf_token" in self._fields and self.csrf_token.errors:
+            errors.append((None, "", FORM_EXPIRED))
+        return errors
+
     def error_list(self) -> list[ErrorEntry]:
-        """(field id, label, first message) of each field with an error, in the form's
-        order, for an error summary at the top of the page; no id for a hidden field, which
-        has nothing to jump to. A list of subforms gives each entry's fields, named after
-        the entry ("Line 2 · Quantity (kg)")."""
-        errors = []
+        """The form's errors, then (field id, label, first message) of each field with an
+        error, in the form's order, for an error summary at the top of the page; no id for a
+        hidden field, which has nothing to jump to. A list of subforms gives each entry's
+        fields, named after the entry ("Line 2 · Quantity (kg)")."""
+        errors = self.form_level_errors()
         for field in self:
             if isinstance(field, FieldList):
                 errors += _entry_errors(field)
@@ -176,3 +185,10 @@ def read_form_ticket(token: str, max_age: int = 2 * 86400) -> tuple[str, float] 
     except BadData:
         return None
     return key, (datetime.now(UTC) - issued).total_seconds()
+
+
+def render_form_page(template: str, form: Form, **context):
+    """The page of ``form``: 200, or 400 when it came back with errors, which its error
+    summary lists (``errors``)."""
+    errors = form.error_list()
+    return render_template(template, form=form, errors=errors, **context), 400 if errors else 200

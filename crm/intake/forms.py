@@ -254,9 +254,10 @@ class QuoteRequestForm(Form):
                                        "per unit and units under “Your product”.")
         return not missing
 
-    def error_summary(self) -> list[tuple[str, str, str]]:
-        """(field id, label, first message) for every field with an error, in page order."""
-        summary = []
+    def error_summary(self) -> list[tuple[str | None, str, str]]:
+        """The form's own errors, then (field id, label, first message) for every field with
+        an error, in page order."""
+        summary = self.form_level_errors()
         for field in self:
             if field.name == "lines":
                 for position, entry in enumerate(field.entries, start=1):

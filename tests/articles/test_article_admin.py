@@ -93,7 +93,7 @@ def test_duplicate_slug_is_a_form_error_and_nothing_is_saved(client, auth, field
     make_article(slug="taken", title="The first one")
     auth.login("admin")
     response = client.post("/dashboard/articles/new", data=_form(**fields))
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "already used by the article “The first one”" in page
     assert 'id="slug-error"' in page and 'aria-invalid="true"' in page
@@ -118,7 +118,7 @@ def test_a_slug_taken_between_the_check_and_the_save_is_a_form_error(client, aut
     monkeypatch.setattr(operations, "_checked_slug", another_admin_saves_first)
     auth.login("admin")
     response = client.post("/dashboard/articles/new", data=_form(slug="same"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already used by the article “Their article”" in response.get_data(as_text=True)
     assert _article_count() == 1 and _events("article.created") == []
 
@@ -129,7 +129,7 @@ def test_changing_the_slug_to_another_articles_is_refused(client, auth):
     auth.login("admin")
     response = client.post(f"/dashboard/articles/{article.id}",
                            data=_form(title="Mine renamed", slug="taken"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already used by the article" in response.get_data(as_text=True)
     db.session.refresh(article)
     assert article.slug == "mine" and article.title == "Mine"
@@ -139,7 +139,7 @@ def test_changing_the_slug_to_another_articles_is_refused(client, auth):
 def test_slug_allows_only_lower_case_letters_digits_and_hyphens(client, auth, slug):
     auth.login("admin")
     response = client.post("/dashboard/articles/new", data=_form(slug=slug))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Use only lower-case letters" in response.get_data(as_text=True)
     assert _article_count() == 0
 
@@ -147,7 +147,7 @@ def test_slug_allows_only_lower_case_letters_digits_and_hyphens(client, auth, sl
 def test_title_and_body_are_required_and_body_is_bounded(client, auth):
     auth.login("admin")
     response = client.post("/dashboard/articles/new", data=_form(title="  ", body_markdown=""))
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert page.count('invalid-feedback d-block">This field is required.') == 2  # beside each
     response = client.post("/dashboard/articles/new", data=_form(body_markdown="x" * 100_001))

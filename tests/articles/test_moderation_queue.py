@@ -329,7 +329,7 @@ def test_edit_refuses_bad_values(client, auth):
     response = client.post(f"{QUEUE}{comment.id}/edit", data={
         "author_name": "x" * 101, "author_url": "javascript:alert(1)", "body": ""})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Use at most 100 characters." in page and "http:// or https://" in page
     assert "The comment cannot be empty." in page
     db.session.refresh(comment)
@@ -454,7 +454,7 @@ def test_settings_refuse_bad_values(client, auth):
     response = client.post(f"{QUEUE}settings", data={
         "max_links": "-1", "blocked_ips": "not-an-ip", "blocked_emails": "nobody"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Use a whole number from 0 to 1,000." in page
     assert "Not an IP address: not-an-ip" in page and "Not an email address: nobody" in page
     assert moderation_settings(db.session).max_links == 2

@@ -81,7 +81,10 @@ def test_same_body_from_same_email_within_a_day_is_refused(client):
     _post(client, article)
     response = _post(client, article, body="  how does l-serine   behave in a GUMMY? ")
     assert response.status_code == 400
-    assert b"You have already posted this comment." in response.data
+    page = response.get_data(as_text=True)
+    summary = page[page.index('id="error-summary"'):]  # where the page opens, with the focus
+    assert "<li>You have already posted this comment.</li>" in summary[:summary.index("</div>")]
+    assert page.count("You have already posted this comment.") == 1
     assert len(_comments()) == 1
 
 

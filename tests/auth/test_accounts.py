@@ -33,7 +33,7 @@ def test_a_new_user_has_no_role_until_one_is_chosen(client, auth):
     assert " selected" not in role  # the browser shows the prompt
     response = client.post("/dashboard/users/new", data={
         "email": "x@example.com", "name": "X", "password": "a long enough password"})
-    assert response.status_code == 200 and b"Choose a role." in response.data
+    assert response.status_code == 400 and b"Choose a role." in response.data
     assert db.session.scalar(User.by_email("x@example.com")) is None
 
 
@@ -43,7 +43,7 @@ def test_duplicate_email_is_a_form_error(client, auth):
     response = client.post("/dashboard/users/new", data={
         "email": existing.email.upper(), "name": "Dup", "role": "sales",
         "password": "a long enough password"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"already exists" in response.data
 
 
@@ -75,7 +75,7 @@ def test_admin_cannot_demote_or_deactivate_themself(client, auth):
     admin = auth.login("admin")
     response = client.post(f"/dashboard/users/{admin.id}", data={
         "email": admin.email, "name": admin.name, "role": "sales", "active": "y"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"cannot remove your own admin role" in response.data
     assert db.session.get(User, admin.id).role is Role.ADMIN
 

@@ -135,7 +135,7 @@ def test_password_change_checks_the_current_password(client, auth):
         "current_password": "not it", "new_password": "a new long password",
         "confirm": "a new long password",
     })
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"The current password is wrong." in response.data
 
 

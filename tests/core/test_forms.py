@@ -17,7 +17,7 @@ def test_control_characters_refused_in_admin_form_and_nothing_saved(client, auth
     response = client.post("/dashboard/users/new", data={
         "email": "new@example.com", "name": "Eve\r\nInjected", "role": "sales",
         "password": "a long enough password", "active": "y"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"single line without control characters" in response.data
     assert b"new@example.com" not in client.get("/dashboard/users/").data
 
