@@ -51,3 +51,20 @@ def test_the_demo_server_port_and_the_links_follow_port(tmp_path):
 def test_bad_number_is_reported_by_name(tmp_path):
     with pytest.raises(ConfigError, match="MAIL_PORT"):
         load_config(str(tmp_path), {"MAIL_PORT": "twenty-five"})
+
+
+def test_flask_commands_say_what_setting_is_missing_without_a_traceback(tmp_path):
+    """``flask --app app …`` in production without SECRET_KEY: one line, exit status 1."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL")}
+    env.update(CRM_ENV="production", DATABASE_URL="postgresql://db/crm",
+               CRM_INSTANCE_PATH=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", "import app"], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "SECRET_KEY is not set" in result.stderr and "Traceback" not in result.stderr
