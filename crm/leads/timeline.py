@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from crm.auth.models import Role, User
-from crm.core.templating import format_number
+from crm.core.templating import format_number as number
 from crm.core.types import utcnow
 from crm.leads.models import (
     Activity,
@@ -153,9 +153,6 @@ def find_lead(session, reference: str) -> Lead | None:
 
 
 # --- what the page says --------------------------------------------------------------------
-
-number = format_number  # the pages' helpers take it by this name
-
 
 def kg(value) -> str:
     return f"{number(value)} kg"

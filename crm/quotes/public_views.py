@@ -24,9 +24,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm.catalog.pdf import html_to_pdf
 from crm.core.database import commit_with_retries
+from crm.core.templating import format_number as number
 from crm.core.types import utcnow
 from crm.extensions import db, limiter
-from crm.leads.timeline import country_name, kg, number
+from crm.leads.timeline import country_name, kg
 from crm.quotes import answers, operations
 from crm.quotes.answers import OPEN_FOR_ANSWER
 from crm.quotes.forms import AcceptForm, DeclineForm
