@@ -5,6 +5,7 @@ and a failure at any step leaves nothing behind.
 """
 
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal
 
 from sqlalchemy import case, func, insert, or_, select
@@ -168,23 +169,31 @@ def _open_lead_for(session, contact: Contact) -> Lead | None:
 def submit_inquiry(
     session, *, request: QuoteRequest, submission_key: str, seconds_to_fill: float,
     honeypot: str, ip: str | None, user_agent: str | None, min_fill_seconds: float,
+    catalog: Iterable[Ingredient] | None = None, new_key: bool = False,
 ) -> Inquiry:
     """Record a quote request, attach it to a lead, score, assign and queue both emails.
 
     A resent form (same ``submission_key``) returns the inquiry it created the first time.
+    ``new_key``: the key was issued with the form and is most likely unused, so it is not
+    looked up; a resent form then fails its unique index at the flush (an IntegrityError),
+    and the caller runs the intake again without ``new_key``, which finds the first inquiry.
+    ``catalog``: the active ingredients, when the caller loaded them already (the form does).
     """
-    existing = find_by_submission_key(session, submission_key)
-    if existing is not None:
-        return existing
+    if not new_key:
+        existing = find_by_submission_key(session, submission_key)
+        if existing is not None:
+            return existing
     if not request.consent:
         raise IntakeRejected("We need your consent to contact you about this request.")
     spam_score, spam_reasons = screen_request(request, honeypot=honeypot,
                                               seconds_to_fill=seconds_to_fill,
                                               min_fill_seconds=min_fill_seconds)
     slugs = {line.ingredient_slug for line in request.lines if line.ingredient_slug}
-    catalog = {i.slug: i for i in session.scalars(
-        select(Ingredient).where(Ingredient.slug.in_(slugs), Ingredient.active.is_(True)))}
-    lines = [_line(session, request, line, n, catalog) for n, line in enumerate(request.lines)]
+    if catalog is None:
+        catalog = session.scalars(select(Ingredient).where(Ingredient.slug.in_(slugs),
+                                                           Ingredient.active.is_(True)))
+    active = {i.slug: i for i in catalog if i.slug in slugs and i.active}
+    lines = [_line(session, request, line, n, active) for n, line in enumerate(request.lines)]
     if not lines:
         raise IntakeRejected("Add at least one ingredient.")
 

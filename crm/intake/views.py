@@ -71,14 +71,20 @@ def contact():
 
 def _submit(form: QuoteRequestForm, ticket: tuple[str, float]) -> tuple[int, str]:
     """Run the intake operation and commit; the inquiry's id and reference. A unique value
-    someone else took meanwhile runs the intake again: a double click's twin then finds the
-    first inquiry by its key; a random reference drawn twice gets a new one."""
+    someone else took meanwhile runs the intake again: a resent form or a double click's twin
+    then finds the first inquiry by its key; a random reference drawn twice gets a new one."""
+    attempts = []
+
     def run() -> tuple[int, str]:
+        attempts.append(True)
         inquiry = submit_inquiry(
             db.session, request=form.to_request(request.form), submission_key=ticket[0],
             seconds_to_fill=ticket[1], honeypot=form.website.data or "",
             ip=request.remote_addr, user_agent=request.user_agent.string,
             min_fill_seconds=current_app.config["CRM_MIN_FILL_SECONDS"],
+            # The first attempt trusts the form's key and catalog; a retry looks both up
+            # (the rollback expired the catalog the form loaded).
+            new_key=len(attempts) == 1, catalog=form.ingredients if len(attempts) == 1 else None,
         )
         db.session.flush()  # the id is read before the commit, which would expire it
         return inquiry.id, inquiry.reference

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from crm.catalog.models import Ingredient
 from crm.extensions import db
 from crm.intake import operations as intake
 from crm.intake.requests import LineRequest
@@ -167,6 +169,27 @@ def test_a_new_lead_takes_a_fixed_number_of_statements(catalog):
     # submission key, catalog, company, company insert, contact upsert, open lead, owner,
     # cursor; then lead, inquiry, lines, two activities, two emails.
     assert len(statements) <= 15, "\n".join(statements)
+
+
+def test_the_form_post_skips_the_look_ups_it_does_not_need(catalog):
+    """The form's post has the active catalog loaded already and a key issued with the form:
+    neither is looked up again (a resent form fails the key's unique index instead)."""
+    make_user(role="sales")
+    submit()
+    active = db.session.scalars(select(Ingredient).where(Ingredient.active.is_(True))).all()
+    with recorded_statements() as statements:
+        submit(catalog=active, new_key=True)
+    assert len(statements) <= 13, "\n".join(statements)
+    assert not [s for s in statements if "FROM ingredients" in s or "FROM inquiries" in s]
+
+
+def test_a_new_key_that_was_used_fails_its_unique_index_and_the_lookup_finds_it(catalog):
+    first = submit(key="twice")
+    with pytest.raises(IntegrityError):
+        submit(key="twice", new_key=True)
+    db.session.rollback()
+    assert submit(key="twice").id == first.id
+    assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 1
 
 
 def test_territory_rule_then_round_robin_then_unassigned(catalog):
