@@ -27,6 +27,8 @@ class Section:
 SECTIONS = (
     Section("Dashboard", "dashboard.index", (Role.SALES, Role.MODERATOR)),
     Section("Leads", "leads.index", (Role.SALES,), "Quote requests to work, by status."),
+    Section("Quotes", "quotes.index", (Role.SALES,),
+            "Quotes awaiting the customer's answer, drafts, accepted and declined."),
     Section("Moderation", "moderation.index", (Role.MODERATOR,), "Comments waiting for review."),
     Section("Articles", "article_admin.index", (), "Write and publish articles."),
     Section("Catalog", "catalog_admin.index", (), "Ingredients, specs and price tiers."),

@@ -10,6 +10,7 @@ from crm.extensions import db
 from crm.leads import charts
 from crm.leads import overview as lead_overview
 from crm.leads.views import lead_age
+from crm.quotes import queries as quote_queries
 
 bp = staff_blueprint(
     "dashboard", __name__, roles=(Role.SALES, Role.MODERATOR), url_prefix="/dashboard"
@@ -27,4 +28,7 @@ def index():
         age=lambda created_at: lead_age(created_at, now),
         week_chart=charts.week_chart(overview.weeks),
         funnel_chart=charts.funnel_chart([(s.label, n) for s, n in overview.funnel]),
+        quotes=quote_queries.summary(db.session, today=now.date()),
+        quote_days={"expiring": quote_queries.EXPIRING_DAYS,
+                    "accepted": quote_queries.ACCEPTED_DAYS},
     )

@@ -14,12 +14,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from crm.catalog.rules import MAX_KG, MAX_PRICE_PER_KG
 from crm.core.database import MAX_ROW_ID
 from crm.core.forms import Amount, Form, SelectField, refuse_control_characters
+from crm.quotes import queries
 from crm.quotes.models import CURRENCIES, INCOTERMS, Quote
 from crm.quotes.operations import LineInput
 
@@ -172,3 +174,25 @@ class AcceptForm(Form):
 class DeclineForm(Form):
     reason = TextAreaField("Why not? (optional)", filters=[_strip], validators=[_at_most(500)],
                            description="It helps us make a better offer next time.")
+
+
+class QuoteFilterForm(Form):
+    """The filters above the quotes list (a GET form: no CSRF token, nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    view = SelectField("Show", default=queries.DEFAULT_VIEW,
+                       choices=[SelectChoice(name, view[0])
+                                for name, view in queries.VIEWS.items()])
+    owner = SelectField("Owner", default="", choices=[SelectChoice("", "Anyone's leads"),
+                                                      SelectChoice("me", "My leads")])
+    q = wtforms.SearchField("Quote number or company", filters=[_strip],
+                            validators=[Optional(), Length(max=100), refuse_control_characters])
+
+    def filters(self, *, me_id: int) -> queries.QuoteFilters:
+        """The valid filters after ``validate()``; a field with an error filters nothing."""
+        view, owner, q = (field.data if field.data and not field.errors else None
+                          for field in (self.view, self.owner, self.q))
+        return queries.QuoteFilters(view=view or queries.DEFAULT_VIEW, mine=owner == "me",
+                                    me_id=me_id, q=q)

@@ -1,9 +1,9 @@
-"""The quote builder for sales: draft from a lead, edit the draft, send, revise, and the
-PDF preview. Every action is form → one operation → commit → flash → redirect ("Send to
-customer" saves then sends, in one commit); a refusal (``QuoteError``) is flashed and nothing
-is saved."""
+"""The quotes list and the quote builder for sales: draft from a lead, edit the draft, send,
+revise, and the PDF preview. Every action is form → one operation → commit → flash →
+redirect ("Send to customer" saves then sends, in one commit); a refusal (``QuoteError``) is
+flashed and nothing is saved."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -11,11 +11,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from crm.auth.guard import staff_blueprint
 from crm.auth.models import Role
+from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads.models import Lead
+from crm.leads.queries import staff
 from crm.leads.timeline import load_lead
-from crm.quotes import operations
-from crm.quotes.forms import QuoteForm
+from crm.quotes import operations, queries
+from crm.quotes.forms import QuoteFilterForm, QuoteForm
 from crm.quotes.models import Quote, QuoteStatus
 from crm.quotes.operations import QuoteError
 from crm.quotes.public_views import document_helpers, pdf_response
@@ -68,6 +70,18 @@ def _render(quote: Quote, *, form: QuoteForm | None = None, status: int = 200):
         latest=revisions[-1], form=form, errors=form.error_list() if form else [],
         can_revise=quote.status in REVISABLE and revisions[-1].id == quote.id,
     ), status
+
+
+@bp.get("/")
+def index():
+    form = QuoteFilterForm(request.args)
+    form.validate()
+    filters = form.filters(me_id=current_user.id)
+    page = queries.quote_page(db.session, filters=filters,
+                              page=request.args.get("page", 1, type=int))
+    return render_template("quotes/index.html", form=form, page=page, filters=filters,
+                           views=queries.VIEWS, today=utcnow().date(),
+                           owner_names=staff(db.session).names)
 
 
 @bp.post("/from-lead/<int:lead_id>")
