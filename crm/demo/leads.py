@@ -1,5 +1,6 @@
 """Demo quote requests for a first run, sent through the real intake pipeline and then worked a
-little (a status change, a note, a next action), so the sales dashboard is not empty."""
+little (a status change, a note, a next action, a quote sent), so the sales dashboard is not
+empty."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -12,6 +13,7 @@ from crm.intake.operations import submit_inquiry
 from crm.intake.requests import LineRequest, QuoteRequest
 from crm.leads import operations as leads
 from crm.leads.models import Lead, LeadStatus
+from crm.quotes import operations as quotes
 
 L = LineRequest
 # (company, name, email, country, plan, lines, what sales did with it). Invented companies; the
@@ -32,7 +34,7 @@ REQUESTS = [
           message="Bilayer B-complex tablet; we need the EP grade documentation."),
      [L(ingredient_slug="pyridoxine-hydrochloride", grade="EP", form="Fine powder",
         compute=True)],
-     "qualified"),
+     "quoted"),
     ("Coastline Sports Labs", "Priya Nair", "priya@coastline-sports.example", "GB",
      dict(formulation_type="powder", dose_mg=Decimal(3000), servings_per_unit=30, units=8000,
           project_stage="ready to order", message="Recovery powder, launch in spring."),
@@ -73,8 +75,12 @@ def seed_demo_leads(session) -> int:
         leads.change_status(session, lead=lead, status=LeadStatus.CONTACTED, actor=sales)
         leads.add_note(session, lead=lead, actor=sales,
                        body=f"Called {name.split()[0]}: volumes confirmed, sending documents.")
-        if status == "qualified":
+        next_step = "Send the quote"
+        if status == "quoted":
             leads.change_status(session, lead=lead, status=LeadStatus.QUALIFIED, actor=sales)
+            quote, _ = quotes.draft_from_lead(session, lead=lead, actor=sales)
+            quotes.send_quote(session, quote=quote, actor=sales)
+            next_step = "Ask whether the quote works for them"
         leads.set_next_action(session, lead=lead, on=(utcnow() + timedelta(days=2)).date(),
-                              note="Send the quote", actor=sales)
+                              note=next_step, actor=sales)
     return len(REQUESTS)

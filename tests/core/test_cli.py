@@ -9,6 +9,7 @@ from crm.devserver import prepare
 from crm.extensions import db
 from crm.leads.models import Lead, LeadStatus
 from crm.notifications.models import OutboxEmail
+from crm.quotes.models import Quote, QuoteStatus
 from tests.factories import seed_catalog, submit
 
 
@@ -34,7 +35,10 @@ def test_seed_demo_sends_quote_requests_once_and_works_some(runner):
     leads = db.session.scalars(select(Lead).order_by(Lead.id)).all()
     assert len(leads) == 5 and all(lead.owner_id and lead.score for lead in leads)
     assert {lead.status for lead in leads} == {LeadStatus.NEW, LeadStatus.CONTACTED,
-                                                LeadStatus.QUALIFIED}
+                                                LeadStatus.QUOTED}
+    quote = db.session.scalar(select(Quote))
+    assert quote.status is QuoteStatus.SENT and quote.total > 0
+    assert quote.lead.status is LeadStatus.QUOTED
     assert any(line.warnings for lead in leads for inquiry in lead.inquiries
                for line in inquiry.lines)  # staff see what the catalog flags
     assert db.session.scalar(select(func.count()).select_from(OutboxEmail).where(
