@@ -81,6 +81,22 @@ def test_my_open_leads_are_mine_open_and_ten_at_most(client, auth, catalog):
     assert 'href="/dashboard/leads/?owner=me"' in box
 
 
+def test_ages_read_as_words(client, auth, catalog):
+    me = auth.login("sales")
+    fresh, older = lead(email="f@fresh.example"), lead(email="o@older.example")
+    older.created_at = utcnow() - timedelta(days=3)
+    breached = lead(email="b@breach.example")
+    breached.first_response_due_at = utcnow() - timedelta(seconds=20)
+    for made in (fresh, older, breached):
+        made.owner_id = me.id
+    db.session.commit()
+    page = get(client, HOME)
+    mine = " ".join(section(page, "mine-heading").split())
+    assert "came in just now" in mine and "3 d old" in mine and "just now old" not in mine
+    breaches = " ".join(section(page, "breach-heading").split())
+    assert "overdue</span>" in breaches and "overdue by just now" not in breaches
+
+
 def test_overdue_next_actions_and_first_response_breaches(client, auth, catalog):
     auth.login("sales")
     today, now = utcnow().date(), utcnow()
