@@ -3,6 +3,7 @@
 from flask import url_for
 from wtforms import (
     DateField,
+    EmailField,
     HiddenField,
     IntegerField,
     StringField,
@@ -11,6 +12,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     Optional,
@@ -19,9 +21,11 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
-from crm.core.forms import Form, SelectField
+from crm.auth.forms import COUNTRY_CHOICES
+from crm.core.forms import Form, SelectField, fixed_select_field
 from crm.core.urls import is_safe_next
 from crm.extensions import db
+from crm.intake.requests import COMPANY_TYPES
 from crm.leads.models import LeadStatus
 from crm.leads.timeline import find_lead
 
@@ -115,3 +119,38 @@ class EmailContactForm(LeadActionForm):
     body = TextAreaField("Message", id="email-body", filters=[_strip],
                          validators=[DataRequired("Write the message."), _at_most(10_000)],
                          description="Sent from the CRM with the lead's reference in the subject.")
+
+
+class ContactDetailsForm(LeadActionForm):
+    """Who asked, as staff correct it: the contact and their company."""
+
+    name = StringField("Name", id="contact-name", filters=[_strip],
+                       validators=[DataRequired("Enter the contact's name."), _at_most(100)])
+    email = EmailField("Email", id="contact-email", filters=[_strip], validators=[
+        DataRequired("Enter the contact's email address."), _at_most(254),
+        Email("Enter a valid email address, e.g. ana@company.com.")])
+    phone = StringField("Phone", id="contact-phone", filters=[_strip], validators=[_at_most(40)])
+    job_title = StringField("Job title", id="contact-job-title", filters=[_strip],
+                            validators=[_at_most(100)])
+    country = fixed_select_field("Country", [SelectChoice("", "Not known"), *COUNTRY_CHOICES],
+                                 id="contact-country", validators=[Optional()])
+    company_name = StringField("Company", id="company-name", filters=[_strip], validators=[
+        DataRequired("Enter the company's name."), _at_most(200)])
+    company_type = SelectField(
+        "Company type", id="company-type", validators=[Optional()],
+        choices=[SelectChoice("", "Not known")] + [SelectChoice(kind, kind.capitalize())
+                                                    for kind in COMPANY_TYPES])
+
+    @classmethod
+    def for_lead(cls, lead) -> "ContactDetailsForm":
+        """The form filled in with the contact and company as they are, unbound."""
+        contact, company = lead.contact, lead.company
+        return cls(formdata=None, version=lead.version, name=contact.name, email=contact.email,
+                   phone=contact.phone or "", job_title=contact.job_title or "",
+                   country=contact.country or "", company_name=company.name if company else "",
+                   company_type=(company.company_type or "") if company else "")
+
+    def details(self) -> dict:
+        """The fields as ``operations.update_contact`` takes them."""
+        return {name: getattr(self, name).data or "" for name in (
+            "name", "email", "phone", "job_title", "country", "company_name", "company_type")}

@@ -15,6 +15,7 @@ from crm.extensions import db
 from crm.leads import operations, timeline
 from crm.leads.blueprint import bp
 from crm.leads.detail_forms import (
+    ContactDetailsForm,
     EmailContactForm,
     MergeForm,
     NextActionForm,
@@ -56,10 +57,10 @@ def _conflict_message(lead: Lead, version: int) -> str:
     return "Someone else changed this lead at the same moment. Reload it and try again."
 
 
-def _save(lead: Lead, version: int, change, success: str) -> int | None:
-    """Call ``change`` (one operation) and commit; flash what happened. None when it was
-    saved, else the status to answer with: 409 when someone else saved the lead first, 400
-    when the operation refused."""
+def _save(lead: Lead, version: int, change, success) -> int | None:
+    """Call ``change`` (one operation) and commit; flash what happened (``success``: the
+    message, or a function giving it once saved). None when it was saved, else the status to
+    answer with: 409 when someone else saved the lead first, 400 when the operation refused."""
     try:
         if lead.merged_into_id is not None:  # its inquiries live on the other lead now
             raise LeadError(MERGED)
@@ -73,7 +74,7 @@ def _save(lead: Lead, version: int, change, success: str) -> int | None:
         db.session.rollback()
         flash(_conflict_message(lead, version), "error")
         return 409
-    flash(success, "success")
+    flash(success() if callable(success) else success, "success")
     return None
 
 
@@ -103,6 +104,7 @@ def _forms(lead: Lead, can_reassign: bool) -> dict:
                                            note=lead.next_action_note),
         "merge_form": MergeForm(**blank),
         "email_form": EmailContactForm(**blank),
+        "contact_form": ContactDetailsForm.for_lead(lead),
         "reassign_form": None,
     }
     if can_reassign:
@@ -122,7 +124,7 @@ def _render_show(lead: Lead, *, status: int = 200, **bound_forms):
         "leads/show.html", lead=lead, page=timeline.lead_page(db.session, lead), errors=errors,
         is_admin=current_user.role is Role.ADMIN, can_reassign=can_reassign,
         status_actions=status_actions(lead), can_lose=S.LOST in TRANSITIONS[lead.status],
-        list_url=list_url, **forms, **PAGE_HELPERS,
+        list_url=list_url, posted_forms=set(bound_forms), **forms, **PAGE_HELPERS,
     ), status
 
 
@@ -223,4 +225,23 @@ def email_contact(lead_id: int):
         f"Your email to {lead.contact_email} is queued; it goes out within a minute.")
     if refused:
         return _kept(lead, refused, email_form=form)
+    return redirect(form.next_url(lead.id))
+
+
+@bp.post("/<int:lead_id>/contact")
+def update_contact(lead_id: int):
+    """Correct the contact's or company's details. A refused or stale save shows the page
+    again with what was typed."""
+    lead = _lead(lead_id)
+    form = ContactDetailsForm()
+    if not form.validate_on_submit():
+        return _render_show(lead, contact_form=form, status=400)
+    changed = []
+    refused = _save(lead, form.version.data, lambda: changed.extend(operations.update_contact(
+        db.session, lead=lead, actor=current_user, expected_version=form.version.data,
+        **form.details())),
+        lambda: "The contact details are saved." if changed else
+        "Nothing to save: the details were already these.")
+    if refused:
+        return _kept(lead, refused, contact_form=form)
     return redirect(form.next_url(lead.id))

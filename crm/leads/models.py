@@ -232,6 +232,7 @@ class ActivityKind(enum.Enum):
     EMAIL = "email"
     MERGED = "merged"
     QUOTE = "quote"
+    CONTACT = "contact"  # the contact's or company's details corrected
 
 
 class Activity(db.Model):

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import exists, false, select, update
+from sqlalchemy import exists, false, or_, select, update
 
 from crm.auth.models import Role, Territory, User
 from crm.core.types import utcnow
@@ -14,6 +14,8 @@ from crm.leads.models import (
     Activity,
     ActivityKind,
     AssignmentCursor,
+    Company,
+    Contact,
     Inquiry,
     Lead,
     LeadStatus,
@@ -144,6 +146,50 @@ def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=N
                         "url": external_url(f"/dashboard/leads/{lead.id}")})
 
 
+# --- who asked ---------------------------------------------------------------------------------
+
+def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: str,
+                   job_title: str, country: str | None, company_name: str,
+                   company_type: str | None, expected_version=None) -> list[str]:
+    """Correct who asked: the contact's details, their company's name and type. Every lead of
+    that contact, and of that company, shows the correction (list columns, search). Returns
+    what changed ("phone “…” → “…”"), on the timeline too; nothing changed saves nothing.
+    The email is the contact's key (intake finds them by it): one another contact holds is
+    refused (merge their leads instead)."""
+    check_version(lead, expected_version)
+    contact, company = lead.contact, lead.company
+    email = email.strip().lower()
+    if email != contact.email and session.scalar(
+            select(Contact.id).where(Contact.email == email)) is not None:
+        raise LeadError("Another contact already has this email address; merge their lead "
+                        "into this one instead.")
+    if company is None:  # never from intake, which always names one; kept safe anyway
+        company = lead.company = contact.company = Company(name="", name_key="")
+    wanted = [("name", contact, "name", name.strip()), ("email", contact, "email", email),
+              ("phone", contact, "phone", phone.strip() or None),
+              ("job title", contact, "job_title", job_title.strip() or None),
+              ("country", contact, "country", country or None),
+              ("company", company, "name", company_name.strip()),
+              ("company type", company, "company_type", company_type or None)]
+    changes = []
+    for label, row, attribute, value in wanted:
+        before = getattr(row, attribute)
+        if before != value:
+            changes.append(f"{label} “{before or '—'}” → “{value or '—'}”")
+            setattr(row, attribute, value)
+    if not changes:
+        return []
+    company.name_key = company.name.lower()
+    _touch(lead, actor)
+    record_activity(session, lead=lead, kind=ActivityKind.CONTACT, actor=actor,
+                    body="Contact details corrected: " + "; ".join(changes))
+    with session.no_autoflush:  # each lead saved once, its list columns included
+        for shown in session.scalars(select(Lead).where(
+                or_(Lead.contact_id == contact.id, Lead.company_id == company.id))):
+            copy_who(shown)
+    return changes
+
+
 # --- status, notes, next action --------------------------------------------------------------
 
 def change_status(session, *, lead: Lead, status: LeadStatus, actor, lost_reason: str = "",
@@ -251,6 +297,11 @@ def summarize(lead: Lead, lines: list[RequestedIngredient]) -> None:
     lead.ingredients_summary = ", ".join(names)[:500]
     lead.total_kg = sum((line.kg_rounded or line.kg_needed or line.quantity_kg_given
                          or Decimal(0) for line in lines), Decimal(0))
+    copy_who(lead)
+
+
+def copy_who(lead: Lead) -> None:
+    """Set the list columns that say who asked from the lead's contact and company."""
     contact = lead.contact
     lead.contact_name = contact.name
     lead.contact_email = contact.email

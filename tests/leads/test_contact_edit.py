@@ -1,0 +1,157 @@
+"""Correcting who asked, from the lead page: the contact's details and their company's name
+and type, on every lead that shows them."""
+
+import pytest
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.leads import operations, queries
+from crm.leads.models import Activity, ActivityKind, Contact, Lead, LeadStatus
+from crm.leads.operations import LeadConflict, LeadError
+from tests.factories import make_user, quote_request, seed_catalog, submit
+from tests.leads.test_lead_page import page_of, url
+
+DETAILS = {"name": "Ana Formulator", "email": "ana@acme.example", "phone": "+1 555 0100",
+           "job_title": "Product developer", "country": "US",
+           "company_name": "Acme Nutrition", "company_type": "brand owner"}
+
+
+def ana():
+    return quote_request(email=DETAILS["email"])
+
+
+@pytest.fixture
+def lead(app):
+    seed_catalog()
+    return submit(ana()).lead
+
+
+def edit(lead, actor, **changes):
+    values = {**DETAILS, **changes}
+    changed = operations.update_contact(db.session, lead=lead, actor=actor,
+                                        expected_version=lead.version, **values)
+    db.session.commit()
+    return changed
+
+
+def search(q: str) -> list[str]:
+    page = queries.lead_page(db.session, page=1,
+                             filters=queries.LeadFilters(q=q, statuses=tuple(LeadStatus)))
+    return [row.reference for row in page.items]
+
+
+def test_a_correction_reaches_every_lead_of_the_contact_and_the_company(lead):
+    sales = make_user(role="sales")
+    older = lead
+    older.status = LeadStatus.WON  # closed: the next request opens a new lead
+    db.session.commit()
+    newer = submit(ana()).lead
+    colleague = submit(quote_request(email="bo@acme.example", name="Bo Colleague")).lead
+    assert newer.id != older.id and newer.contact_id == older.contact_id
+    version = newer.version
+
+    changed = edit(newer, sales, name="Ana Ortega", phone="+1 555 0199",
+                   company_name="Acme Nutrition Labs")
+    assert changed == ["name “Ana Formulator” → “Ana Ortega”",
+                       "phone “+1 555 0100” → “+1 555 0199”",
+                       "company “Acme Nutrition” → “Acme Nutrition Labs”"]
+    db.session.expire_all()
+    assert newer.contact.name == "Ana Ortega" and newer.company.name == "Acme Nutrition Labs"
+    for shown in (older, newer):
+        assert (shown.contact_name, shown.company_name) == ("Ana Ortega", "Acme Nutrition Labs")
+    assert colleague.company_name == "Acme Nutrition Labs"  # the same company
+    assert colleague.contact_name == "Bo Colleague"
+    assert newer.version == version + 1 and newer.updated_by_id == sales.id
+    assert set(search("nutrition labs")) == {older.reference, newer.reference,
+                                             colleague.reference}
+    assert search("ortega") and not search("formulator")
+    entry = db.session.scalar(select(Activity).where(Activity.lead_id == newer.id,
+                                                     Activity.kind == ActivityKind.CONTACT))
+    assert entry.actor_id == sales.id and "“Ana Formulator” → “Ana Ortega”" in entry.body
+
+
+def test_the_email_is_kept_lower_case_and_cannot_take_another_contacts(lead):
+    sales = make_user(role="sales")
+    submit(quote_request(email="bo@acme.example", name="Bo Colleague"))
+    with pytest.raises(LeadError, match="Another contact already has"):
+        edit(lead, sales, email="BO@acme.example")
+    db.session.rollback()
+    assert edit(lead, sales, email="Ana.New@Acme.example") == [
+        "email “ana@acme.example” → “ana.new@acme.example”"]
+    assert db.session.get(Contact, lead.contact_id).email == "ana.new@acme.example"
+    assert db.session.get(Lead, lead.id).contact_email == "ana.new@acme.example"
+
+
+def test_nothing_changed_saves_nothing(lead):
+    version = lead.version
+    assert edit(lead, make_user(role="sales")) == []
+    assert db.session.get(Lead, lead.id).version == version
+    assert not db.session.scalar(select(Activity).where(Activity.kind == ActivityKind.CONTACT))
+
+
+def test_a_stale_form_or_a_merged_lead_is_refused(lead):
+    sales = make_user(role="sales")
+    with pytest.raises(LeadConflict):
+        operations.update_contact(db.session, lead=lead, actor=sales,
+                                  expected_version=lead.version - 1, **DETAILS)
+    target = submit(quote_request(email="zed@zeta.example", company="Zeta")).lead
+    operations.merge(db.session, source=lead, target=target, actor=sales)
+    db.session.commit()
+    with pytest.raises(LeadError, match="merged"):
+        edit(lead, sales, name="Someone Else")
+
+
+# --- over HTTP --------------------------------------------------------------------------------
+
+def form(lead, **changes) -> dict:
+    return {**DETAILS, "version": lead.version, **changes}
+
+
+def test_the_lead_page_edits_the_contact(client, auth, lead):
+    auth.login("sales")
+    page = page_of(client, lead)
+    assert f'action="{url(lead, "contact")}"' in page and 'value="Product developer"' in page
+    response = client.post(url(lead, "contact"), data=form(lead, job_title="Head of R&D"))
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The contact details are saved." in page
+    assert "Head of R&amp;D" in page
+    assert "job title “Product developer” → “Head of R&amp;D”" in page
+
+
+def test_a_mistake_is_explained_and_what_was_typed_stays(client, auth, lead):
+    auth.login("sales")
+    response = client.post(url(lead, "contact"),
+                           data=form(lead, name="", email="not-an-email", phone="+1 555 0177"))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "error-summary" in page
+    assert "Enter the contact&#39;s name." in page and "Enter a valid email address" in page
+    assert 'value="+1 555 0177"' in page and 'value="not-an-email"' in page
+    assert db.session.get(Contact, lead.contact_id).phone == "+1 555 0100"
+
+
+def test_a_refused_change_keeps_what_was_typed(client, auth, lead):
+    submit(quote_request(email="bo@acme.example", name="Bo Colleague"))
+    auth.login("sales")
+    response = client.post(url(lead, "contact"),
+                           data=form(lead, email="bo@acme.example", job_title="Chemist"))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Another contact already has this email address" in page
+    assert 'value="Chemist"' in page
+    assert db.session.get(Contact, lead.contact_id).job_title == "Product developer"
+
+
+def test_names_are_escaped_on_the_page_and_the_timeline(client, auth, lead):
+    auth.login("sales")
+    evil = "<img src=x onerror=alert(1)>"
+    client.post(url(lead, "contact"), data=form(lead, name=evil, company_name=evil))
+    page = page_of(client, lead)
+    assert evil not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_moderators_cannot_edit_contacts(client, auth, lead):
+    auth.login("moderator")
+    assert client.post(url(lead, "contact"), data=form(lead, name="Mallory")).status_code == 403
+    assert db.session.get(Contact, lead.contact_id).name == "Ana Formulator"
