@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from crm.articles.models import Article, Comment, CommentStatus, ModerationSettings
-from crm.articles.rendering import render_comment, strip_bidi_controls
+from crm.articles.rendering import clean_text, render_comment
 from crm.articles.screening import Submission, screen
 from crm.articles.thread_cache import invalidate
 from crm.auth.models import Role, User
@@ -30,10 +30,6 @@ def body_fingerprint(body: str) -> str:
     """The same words with other spacing or case count as the same comment."""
     normalised = " ".join(unicodedata.normalize("NFKC", body).casefold().split())
     return hashlib.sha256(normalised.encode()).hexdigest()
-
-
-def clean_text(value: str | None) -> str:
-    return strip_bidi_controls(unicodedata.normalize("NFC", value or "")).strip()
 
 
 def moderation_settings(session) -> ModerationSettings:
@@ -80,7 +76,9 @@ def post_comment(
     if not (article.published and article.comments_open):
         raise CommentRejected("Comments are closed on this article.")
     author_email = author_email.strip().lower()
-    body = clean_text(body)
+    author_name, body = clean_text(author_name), clean_text(body)
+    if not author_name or not body:
+        raise CommentRejected("Write your name and your comment.")
     fingerprint = body_fingerprint(body)
     duplicate = session.scalar(select(Comment.id).where(
         Comment.author_email == author_email, Comment.body_hash == fingerprint,
@@ -93,7 +91,7 @@ def post_comment(
         Comment.author_email == author_email, Comment.status == CommentStatus.APPROVED,
     ).limit(1)) is not None
     submission = Submission(
-        author_name=clean_text(author_name), author_email=author_email,
+        author_name=author_name, author_email=author_email,
         author_url=clean_text(author_url), body=body, ip=ip, honeypot=honeypot,
         seconds_to_fill=seconds_to_fill, known_author=known,
     )

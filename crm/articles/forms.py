@@ -3,9 +3,17 @@
 from urllib.parse import urlsplit
 
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import HiddenInput
 
+from crm.articles.rendering import clean_text
 from crm.core.forms import Form
 
 
@@ -22,16 +30,18 @@ def http_url(form, field):
 
 
 class CommentForm(Form):
-    author_name = StringField("Name", validators=[InputRequired("Tell us your name."),
-                                                  _at_most(100)])
+    # Cleaned as they will be stored: a name or comment of spaces only is no name or comment.
+    author_name = StringField("Name", filters=[clean_text],
+                              validators=[DataRequired("Tell us your name."), _at_most(100)])
     author_email = EmailField(
         "Email", validators=[InputRequired("We need your email."),
                              Email("Enter a valid email address."), _at_most(254)],
         description="Never published. We use it only to tell you of replies if you ask.",
     )
-    author_url = StringField("Website", validators=[Optional(), _at_most(200), http_url])
-    body = TextAreaField("Comment", validators=[InputRequired("Write your comment."),
-                                                _at_most(5000)])
+    author_url = StringField("Website", filters=[clean_text],
+                             validators=[Optional(), _at_most(200), http_url])
+    body = TextAreaField("Comment", filters=[clean_text],
+                         validators=[DataRequired("Write your comment."), _at_most(5000)])
     parent_id = IntegerField("Reply to", widget=HiddenInput(), validators=[Optional()])
     notify_replies = BooleanField("Email me replies to my comment", default=False)
     ticket = HiddenField()

@@ -7,12 +7,11 @@ from sqlalchemy import select, update
 from crm.articles.comments import (
     MAX_DEPTH,
     body_fingerprint,
-    clean_text,
     moderation_settings,
     notify_parent_author,
 )
 from crm.articles.models import Comment, CommentStatus
-from crm.articles.rendering import render_comment
+from crm.articles.rendering import clean_text, render_comment
 from crm.articles.thread_cache import invalidate
 from crm.audit.operations import record_event
 from crm.core.database import is_row_id
@@ -117,8 +116,10 @@ def reply_as_staff(session, *, parent: Comment, body: str, actor) -> Comment:
     """A staff reply, published at once and marked as staff."""
     if parent.status not in (P, A):
         raise ModerationError("Replies can be made only to pending or approved comments.")
-    anchor = parent if parent.depth < MAX_DEPTH or parent.parent is None else parent.parent
     body = clean_text(body)
+    if not body:
+        raise ModerationError("Write your reply.")
+    anchor = parent if parent.depth < MAX_DEPTH or parent.parent is None else parent.parent
     reply = Comment(
         article_id=parent.article_id, parent=anchor, depth=anchor.depth + 1,
         author_name=actor.name, author_email=actor.email, body=body,

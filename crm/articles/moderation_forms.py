@@ -27,6 +27,7 @@ from crm.articles.forms import http_url
 from crm.articles.models import CommentStatus
 from crm.articles.moderation import ACTION_LABELS, ACTIONS
 from crm.articles.moderation_queries import QueueFilters
+from crm.articles.rendering import clean_text
 from crm.core.forms import Form, SelectField
 from crm.core.paging import PAGE_SIZE
 from crm.core.urls import is_safe_next
@@ -123,18 +124,18 @@ class BulkActionForm(ReturnForm):
 
 
 class EditCommentForm(Form):
-    author_name = StringField("Author name", filters=[_strip],
+    author_name = StringField("Author name", filters=[clean_text],
                               validators=[DataRequired("Give the author's name."),
                                           _at_most(100)])
-    author_url = StringField("Website", filters=[_strip],
+    author_url = StringField("Website", filters=[clean_text],
                              validators=[Optional(), _at_most(200), http_url])
-    body = TextAreaField("Comment", filters=[_strip],
+    body = TextAreaField("Comment", filters=[clean_text],
                          validators=[DataRequired("The comment cannot be empty."),
                                      _at_most(5000)])
 
 
 class StaffReplyForm(Form):
-    body = TextAreaField("Your reply", filters=[_strip],
+    body = TextAreaField("Your reply", filters=[clean_text],
                          validators=[DataRequired("Write your reply."), _at_most(5000)],
                          description="Published at once, marked as staff.",
                          id="reply-body")  # the show page holds the edit form's "body" too

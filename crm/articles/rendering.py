@@ -1,6 +1,7 @@
 """Article Markdown and comment text to safe HTML, done once, when saved."""
 
 import re
+import unicodedata
 
 import nh3
 from markdown_it import MarkdownIt
@@ -34,6 +35,14 @@ _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2
 
 def strip_bidi_controls(text: str) -> str:
     return text.translate(_BIDI_CONTROLS)
+
+
+def clean_text(value: str | None) -> str:
+    """What is stored of a name, website or comment: NFC, no direction overrides, trimmed.
+
+    Forms filter their fields through it too, so a value that is only spaces or invisible
+    marks is refused as empty rather than stored as nothing."""
+    return strip_bidi_controls(unicodedata.normalize("NFC", value or "")).strip()
 
 
 def find_links(text: str) -> list[str]:

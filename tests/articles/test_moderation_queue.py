@@ -336,6 +336,18 @@ def test_edit_refuses_bad_values(client, auth):
     assert comment.body == "Original words." and comment.edited_at is None
 
 
+def test_edit_refuses_a_name_or_body_of_invisible_marks_only(client, auth):
+    auth.login("moderator")
+    comment = make_comment(status="pending", author_name="Ana", body="Original words.")
+    response = client.post(f"{QUEUE}{comment.id}/edit", data={
+        "author_name": "\u202e", "author_url": "", "body": "\u2066\u2069"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Give the author&#39;s name." in page and "The comment cannot be empty." in page
+    db.session.refresh(comment)
+    assert (comment.author_name, comment.body) == ("Ana", "Original words.")
+
+
 def test_a_staff_reply_is_published_at_once_and_marked_staff(client, auth):
     moderator = auth.login("moderator")
     parent = make_comment(status="pending", body="Do you ship samples?")
@@ -352,10 +364,11 @@ def test_a_staff_reply_is_published_at_once_and_marked_staff(client, auth):
     assert '<span class="badge text-bg-primary ms-1">Staff</span>' in reply_html[:1000]
 
 
-def test_an_empty_reply_is_refused(client, auth):
+@pytest.mark.parametrize("body", ["  ", "\u202e\u202c"])
+def test_an_empty_reply_is_refused(client, auth, body):
     auth.login("moderator")
     parent = make_comment(status="approved")
-    response = client.post(f"{QUEUE}{parent.id}/reply", data={"body": "  "})
+    response = client.post(f"{QUEUE}{parent.id}/reply", data={"body": body})
     assert response.status_code == 400
     assert "Write your reply." in response.get_data(as_text=True)
     assert db.session.scalar(select(Comment).where(Comment.parent_id == parent.id)) is None

@@ -106,6 +106,11 @@ def test_forged_or_missing_ticket_is_a_form_error(client):
     ("body", "", b"Write your comment."),
     ("author_url", "javascript:alert(1)", b"starting with http:// or https://"),
     ("author_name", "Eve\r\nBcc: x@example.com", b"single line without control characters"),
+    # Only spaces, or only invisible direction marks, is no name and no comment.
+    ("author_name", "   ", b"Tell us your name."),
+    ("author_name", "\u202e\u2066", b"Tell us your name."),
+    ("body", "  \n\t \n ", b"Write your comment."),
+    ("body", "\u202e", b"Write your comment."),
 ])
 def test_bad_input_gets_a_message_on_the_form_and_saves_nothing(client, field, value, message):
     article = make_article()
@@ -265,3 +270,18 @@ def test_csrf_is_enforced_on_the_comment_form(make_app):
     assert _comments() == []
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     assert _post(client, article, csrf_token=token).status_code == 302
+
+
+def test_the_operation_refuses_a_blank_name_or_comment_without_http(app):
+    """Callers other than the form (CLI, imports) get the same refusal, not an empty row."""
+    from crm.articles.comments import CommentRejected, post_comment
+
+    article = make_article()
+    for name, body in (("  ", "Real words."), ("Ana", "\u202e \u2069")):
+        with pytest.raises(CommentRejected, match="Write your name and your comment."):
+            post_comment(db.session, article=article, author_name=name,
+                         author_email="ana@brand.example", author_url=None, body=body,
+                         parent_id=None, notify_replies=False, submission_key=f"k-{name}",
+                         seconds_to_fill=30, honeypot="", ip=None, user_agent=None,
+                         min_fill_seconds=0)
+    assert _comments() == []
