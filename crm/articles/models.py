@@ -54,6 +54,10 @@ class Comment(db.Model):
         Index("ix_comments_status_created", "status", "created_at"),
         Index("ix_comments_email_body", "author_email", "body_hash", "created_at"),
         Index("ix_comments_ip_created", "ip", "created_at"),
+        # Comments are deleted for ever; without AUTOINCREMENT SQLite hands the newest one's
+        # id to the next comment, which then inherits what named the old one (a browser's
+        # "my comments", email keys, the audit history). PostgreSQL's sequence never reuses.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

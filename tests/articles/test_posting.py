@@ -285,3 +285,29 @@ def test_the_operation_refuses_a_blank_name_or_comment_without_http(app):
                          seconds_to_fill=30, honeypot="", ip=None, user_agent=None,
                          min_fill_seconds=0)
     assert _comments() == []
+
+
+def test_a_comment_deleted_for_ever_leaves_its_id_unused(app, client):
+    """SQLite gave the next comment the id of the newest one deleted: the deleter's browser
+    then listed a stranger's held comment as its own, the new comment's moderator alert was
+    taken for the old one's (same key) and never queued, and the old history showed on it."""
+    from crm.articles.moderation import delete_comment, moderate
+
+    moderator = make_user(role="moderator")
+    article = make_article()
+    _post(client, article, body="Spam to be deleted.")
+    [gone] = _comments()
+    gone_id = gone.id
+    moderate(db.session, comment=gone, action="trash", actor=moderator)
+    delete_comment(db.session, comment=gone, actor=moderator)
+    db.session.commit()
+
+    stranger = app.test_client()
+    _post(stranger, article, body="My own question, held.", author_email="bo@brand.example")
+    [new] = _comments()
+    assert new.id != gone_id
+    assert "My own question, held." not in client.get(f"/articles/{article.slug}").get_data(
+        as_text=True)
+    alerts = db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.template == "comment_held", OutboxEmail.related_id == new.id)).all()
+    assert [email.recipient for email in alerts] == [moderator.email]

@@ -77,3 +77,53 @@ def test_emails_queued_before_0017_are_named_by_it(app):
     refilled = {(e.related_type, e.related_id): e.related_label
                 for e in db.session.scalars(select(OutboxEmail))}
     assert refilled == expected and None not in refilled.values()
+
+
+def test_0019_keeps_every_comment_and_its_thread_and_never_reuses_ids(tmp_path):
+    """The SQLite rebuild of ``comments`` (for AUTOINCREMENT) keeps every row and reply
+    link, both ways; on PostgreSQL it changes nothing."""
+    from flask_migrate import downgrade
+    from sqlalchemy import text
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/c.sqlite3"},
+                     instance_path=str(tmp_path))
+    columns = ("id, article_id, parent_id, depth, author_name, author_email, body, body_html, "
+               "body_hash, status, spam_score, spam_reasons, notify_replies, created_at")
+
+    def comments():
+        return db.session.execute(text(
+            "SELECT id, parent_id, author_name, status FROM comments ORDER BY id")).all()
+
+    with app.app_context():
+        upgrade(revision="0018")
+        db.session.execute(text(
+            "INSERT INTO articles (id, slug, title, summary, body_markdown, body_html, "
+            "published, comments_open, created_at, updated_at) VALUES "
+            "(1, 'a', 'A', '', '', '', 1, 1, '2026-01-01', '2026-01-01')"))
+        for n, parent in ((1, None), (2, 1), (3, 2)):
+            db.session.execute(text(
+                f"INSERT INTO comments ({columns}) VALUES (:n, 1, :parent, 0, :name, "
+                "'a@example.com', 'b', '<p>b</p>', 'h', 'approved', 0, '[]', 1, '2026-01-01')"),
+                {"n": n, "parent": parent, "name": f"Reader {n}"})
+        db.session.commit()
+        before = comments()
+        db.session.remove()
+        upgrade()
+        assert comments() == before
+        ddl = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'comments'"))
+        assert "AUTOINCREMENT" in ddl
+        db.session.execute(text("DELETE FROM comments WHERE id = 3"))
+        db.session.execute(text(
+            f"INSERT INTO comments ({columns[4:]}) VALUES (1, NULL, 0, 'New', 'n@example.com', "
+            "'b', '<p>b</p>', 'h2', 'pending', 0, '[]', 0, '2026-01-02')"))
+        assert db.session.scalar(text("SELECT max(id) FROM comments")) == 4
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="0018")
+        assert [tuple(row) for row in comments()] == [
+            (1, None, "Reader 1", "approved"), (2, 1, "Reader 2", "approved"),
+            (4, None, "New", "pending")]
+        assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        db.session.remove()
+        db.engine.dispose()
