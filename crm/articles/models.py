@@ -123,8 +123,9 @@ class ModerationSettings(db.Model):
 class ThreadCache(db.Model):
     """An article's approved comments, rendered once and kept until one of them changes.
 
-    Operations that change what the public sees delete the row; the next page view renders
-    the thread again and stores it. Only public columns ever reach this HTML.
+    Operations that change what the public sees clear ``html`` and bump ``generation``; the
+    next page view renders the thread again and stores it, unless the generation moved while
+    it rendered. Only public columns ever reach this HTML.
     """
 
     __tablename__ = "thread_cache"
@@ -132,6 +133,7 @@ class ThreadCache(db.Model):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
-    html: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)  # None: changed, to be rendered again
     approved_count: Mapped[int]
+    generation: Mapped[int] = mapped_column(default=0)
     rendered_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -152,10 +152,49 @@ def test_the_thread_is_rendered_once_and_refreshed_when_it_changes(client):
     held = make_comment(article, body="Second, held", status="pending")
     moderate(db.session, comment=held, action="approve", actor=moderator)
     db.session.commit()
-    assert db.session.get(ThreadCache, article.id) is None  # approval dropped it
+    assert db.session.get(ThreadCache, article.id).html is None  # approval cleared it
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
     assert "Second, held" in page and "2 comments" in page
+    assert "Second, held" in db.session.get(ThreadCache, article.id).html  # stored again
     moderate(db.session, comment=first, action="spam", actor=moderator)
     db.session.commit()
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
     assert "First approved" not in page and "1 comment" in page
+
+
+@pytest.mark.parametrize("stored_before", [False, True])
+def test_a_moderation_during_a_thread_render_does_not_leave_the_old_thread_cached(
+        client, monkeypatch, stored_before):
+    """A page view reads the thread, a moderator marks a comment spam and commits, then the
+    view stores what it rendered: that stale thread was served until the next moderation,
+    the spam in full view."""
+    from sqlalchemy.orm import Session
+
+    from crm.articles import thread_cache
+    from crm.articles.models import Comment
+
+    article = make_article()
+    spam = make_comment(article, body="Cheap pills here")
+    spam_id = spam.id
+    moderator = make_user(role="moderator")
+    if stored_before:  # a thread stored, then marked changed by an approval
+        client.get(f"/articles/{article.slug}")
+        moderate(db.session, comment=make_comment(article, status="pending", body="Held"),
+                 action="approve", actor=moderator)
+        db.session.commit()
+    render = thread_cache.render_template
+
+    def render_then_moderate(*args, **kwargs):
+        html = render(*args, **kwargs)
+        monkeypatch.setattr(thread_cache, "render_template", render)  # once
+        with Session(db.engine) as other:  # another request, committed meanwhile
+            moderate(other, comment=other.get(Comment, spam_id), action="spam",
+                     actor=other.merge(moderator))
+            other.commit()
+        return html
+
+    monkeypatch.setattr(thread_cache, "render_template", render_then_moderate)
+    assert "Cheap pills here" in client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "Cheap pills here" not in page
+    assert f"{int(stored_before)} comment" in page

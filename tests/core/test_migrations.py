@@ -79,9 +79,10 @@ def test_emails_queued_before_0017_are_named_by_it(app):
     assert refilled == expected and None not in refilled.values()
 
 
-def test_0019_keeps_every_comment_and_its_thread_and_never_reuses_ids(tmp_path):
+def test_0019_keeps_every_comment_and_its_replies_and_never_reuses_ids(tmp_path):
     """The SQLite rebuild of ``comments`` (for AUTOINCREMENT) keeps every row and reply
-    link, both ways; on PostgreSQL it changes nothing."""
+    link, both ways; a stored thread keeps its HTML, and a thread marked changed is dropped
+    on the way down (its HTML may not be empty there)."""
     from flask_migrate import downgrade
     from sqlalchemy import text
 
@@ -106,11 +107,17 @@ def test_0019_keeps_every_comment_and_its_thread_and_never_reuses_ids(tmp_path):
                 f"INSERT INTO comments ({columns}) VALUES (:n, 1, :parent, 0, :name, "
                 "'a@example.com', 'b', '<p>b</p>', 'h', 'approved', 0, '[]', 1, '2026-01-01')"),
                 {"n": n, "parent": parent, "name": f"Reader {n}"})
+        db.session.execute(text(
+            "INSERT INTO thread_cache VALUES (1, '<ol></ol>', 3, '2026-01-01')"))
         db.session.commit()
         before = comments()
         db.session.remove()
         upgrade()
         assert comments() == before
+        assert db.session.execute(text(
+            "SELECT html, approved_count, generation FROM thread_cache")).all() == [
+            ("<ol></ol>", 3, 0)]
+        db.session.execute(text("UPDATE thread_cache SET html = NULL, generation = 1"))
         ddl = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'comments'"))
         assert "AUTOINCREMENT" in ddl
         db.session.execute(text("DELETE FROM comments WHERE id = 3"))
@@ -125,5 +132,6 @@ def test_0019_keeps_every_comment_and_its_thread_and_never_reuses_ids(tmp_path):
             (1, None, "Reader 1", "approved"), (2, 1, "Reader 2", "approved"),
             (4, None, "New", "pending")]
         assert db.session.execute(text("PRAGMA foreign_key_check")).all() == []
+        assert db.session.scalar(text("SELECT count(*) FROM thread_cache")) == 0
         db.session.remove()
         db.engine.dispose()

@@ -1,4 +1,4 @@
-"""comments: ids are never reused on SQLite
+"""comments: ids are never reused on SQLite; thread_cache: generations
 
 Revision ID: 0019
 Revises: 0018
@@ -14,6 +14,11 @@ id: nothing changes there.
 The rebuild copies the rows out to a table without foreign keys first: dropping ``comments``
 runs an implicit DELETE whose ON DELETE SET NULL would clear the parent of every reply in a
 copy that still referred to ``comments`` (Alembic's batch mode makes such a copy).
+
+``thread_cache`` gets a generation, and an HTML that may be empty: an invalidation clears the
+HTML and bumps the generation instead of deleting the row, so that a page view that read the
+thread before a moderation and stores its rendering after it stores nothing (it kept the old
+thread, spam and all, until the next change).
 """
 import sqlalchemy as sa
 from alembic import op
@@ -84,7 +89,17 @@ def _rebuild_comments(autoincrement: bool):
 
 def upgrade():
     _rebuild_comments(autoincrement=True)
+    with op.batch_alter_table('thread_cache', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('generation', sa.Integer(), nullable=False,
+                                      server_default='0'))
+        batch_op.alter_column('html', existing_type=sa.Text(), nullable=True)
+    with op.batch_alter_table('thread_cache', schema=None) as batch_op:
+        batch_op.alter_column('generation', server_default=None)
 
 
 def downgrade():
+    op.execute('DELETE FROM thread_cache WHERE html IS NULL')  # marks of a change: re-rendered
+    with op.batch_alter_table('thread_cache', schema=None) as batch_op:
+        batch_op.alter_column('html', existing_type=sa.Text(), nullable=False)
+        batch_op.drop_column('generation')
     _rebuild_comments(autoincrement=False)
