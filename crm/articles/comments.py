@@ -47,15 +47,21 @@ def find_by_submission_key(session, key: str) -> Comment | None:
     return session.scalar(select(Comment).where(Comment.submission_key == key))
 
 
-def _thread_parent(session, article: Article, parent_id: int | None) -> Comment | None:
-    """The comment a reply hangs under; past the deepest level it becomes a sibling."""
+def thread_anchor(answered: Comment) -> Comment:
+    """The comment a reply to ``answered`` hangs under: ``answered`` itself, or past the
+    deepest level its parent (the reply becomes its sibling)."""
+    if answered.depth >= MAX_DEPTH and answered.parent is not None:
+        return answered.parent
+    return answered
+
+
+def _answered(session, article: Article, parent_id: int | None) -> Comment | None:
+    """The approved comment of this article that a reader replies to."""
     if not parent_id:
         return None
     parent = session.get(Comment, parent_id) if is_row_id(parent_id) else None
     if parent is None or parent.article_id != article.id or parent.status != CommentStatus.APPROVED:
         raise CommentRejected("The comment you are replying to is not available.")
-    if parent.depth >= MAX_DEPTH and parent.parent_id is not None:
-        parent = session.get(Comment, parent.parent_id)
     return parent
 
 
@@ -86,7 +92,8 @@ def post_comment(
     ).limit(1))
     if duplicate is not None:
         raise CommentRejected("You have already posted this comment.")
-    parent = _thread_parent(session, article, parent_id)
+    answered = _answered(session, article, parent_id)
+    parent = thread_anchor(answered) if answered else None
     known = session.scalar(select(Comment.id).where(
         Comment.author_email == author_email, Comment.status == CommentStatus.APPROVED,
     ).limit(1)) is not None
@@ -98,6 +105,7 @@ def post_comment(
     verdict = screen(submission, moderation_settings(session), min_fill_seconds)
     comment = Comment(
         article=article, parent=parent, depth=(parent.depth + 1) if parent else 0,
+        reply_to=answered if answered is not parent else None,
         author_name=submission.author_name, author_email=author_email,
         author_url=submission.author_url or None, body=body, body_html=render_comment(body),
         body_hash=fingerprint, status=verdict.status, spam_score=verdict.score,
@@ -128,8 +136,9 @@ def _alert_moderators(session, comment: Comment) -> None:
 
 
 def notify_parent_author(session, reply: Comment) -> None:
-    """Tell the parent's author about an approved reply, if they asked to be told."""
-    parent = reply.parent
+    """Tell the author of the comment answered (the parent, unless the reply hangs beside it)
+    about an approved reply, if they asked to be told."""
+    parent = reply.reply_to or reply.parent
     if parent is None or not parent.notify_replies or parent.status != CommentStatus.APPROVED:
         return
     if parent.author_email == reply.author_email:

@@ -66,6 +66,11 @@ class Comment(db.Model):
         ForeignKey("comments.id", ondelete="SET NULL"), index=True
     )
     depth: Mapped[int] = mapped_column(default=0)
+    # The comment the reader answered, when the reply hangs elsewhere (beside it, under its
+    # parent, past the deepest level): its author is the one told of the reply.
+    reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL"), index=True
+    )
     author_name: Mapped[str] = mapped_column(String(100))
     author_email: Mapped[str] = mapped_column(String(254))  # never shown publicly
     author_url: Mapped[str | None] = mapped_column(String(200))
@@ -88,7 +93,9 @@ class Comment(db.Model):
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     article: Mapped[Article] = relationship()
-    parent: Mapped["Comment | None"] = relationship(remote_side=[id])
+    parent: Mapped["Comment | None"] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    reply_to: Mapped["Comment | None"] = relationship(remote_side=[id],
+                                                      foreign_keys=[reply_to_id])
     staff_author = relationship("User", foreign_keys=[staff_author_id])
     moderated_by = relationship("User", foreign_keys=[moderated_by_id])
 

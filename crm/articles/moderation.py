@@ -5,10 +5,10 @@ from collections.abc import Iterable
 from sqlalchemy import select, update
 
 from crm.articles.comments import (
-    MAX_DEPTH,
     body_fingerprint,
     moderation_settings,
     notify_parent_author,
+    thread_anchor,
 )
 from crm.articles.models import Comment, CommentStatus
 from crm.articles.rendering import clean_text, render_comment
@@ -119,9 +119,10 @@ def reply_as_staff(session, *, parent: Comment, body: str, actor) -> Comment:
     body = clean_text(body)
     if not body:
         raise ModerationError("Write your reply.")
-    anchor = parent if parent.depth < MAX_DEPTH or parent.parent is None else parent.parent
+    anchor = thread_anchor(parent)
     reply = Comment(
         article_id=parent.article_id, parent=anchor, depth=anchor.depth + 1,
+        reply_to=parent if parent is not anchor else None,
         author_name=actor.name, author_email=actor.email, body=body,
         body_html=render_comment(body), body_hash=body_fingerprint(body),
         status=A, spam_score=0, spam_reasons=[], staff_author_id=actor.id,

@@ -311,3 +311,30 @@ def test_a_comment_deleted_for_ever_leaves_its_id_unused(app, client):
     alerts = db.session.scalars(select(OutboxEmail).where(
         OutboxEmail.template == "comment_held", OutboxEmail.related_id == new.id)).all()
     assert [email.recipient for email in alerts] == [moderator.email]
+
+
+def test_a_reply_past_the_deepest_level_emails_the_author_it_answers(client):
+    """It hangs beside the comment it answers (under that comment's parent); the email goes
+    to the author it answers, not to the parent's, who was not addressed."""
+    from crm.articles.moderation import moderate, reply_as_staff
+
+    moderator = make_user(role="moderator")
+    article = make_article()
+    top = make_comment(article, author_email="top@brand.example", notify_replies=True)
+    child = make_comment(article, parent_id=top.id, depth=1, notify_replies=True,
+                         author_email="child@brand.example")
+    deepest = make_comment(article, parent_id=child.id, depth=2, notify_replies=True,
+                           author_email="deepest@brand.example", author_name="Dee")
+    _post(client, article, parent_id=str(deepest.id), body="Answering Dee.")
+    reader_reply = _comments()[-1]
+    assert reader_reply.parent_id == child.id and reader_reply.depth == 2
+    moderate(db.session, comment=reader_reply, action="approve", actor=moderator)
+    staff_reply = reply_as_staff(db.session, parent=deepest, body="Staff answer to Dee.",
+                                 actor=moderator)
+    db.session.commit()
+    assert staff_reply.parent_id == child.id
+    replies = db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.template == "comment_reply").order_by(OutboxEmail.id)).all()
+    assert [(e.recipient, e.related_id) for e in replies] == [
+        ("deepest@brand.example", reader_reply.id), ("deepest@brand.example", staff_reply.id)]
+    assert "Hello Dee," in replies[0].body_text

@@ -1,4 +1,5 @@
-"""comments: ids are never reused on SQLite; thread_cache: generations
+"""comments: ids are never reused on SQLite, and a reply says whom it answers;
+thread_cache: generations
 
 Revision ID: 0019
 Revises: 0018
@@ -8,12 +9,15 @@ A comment deleted for ever gave its id to the next comment on SQLite (a table wi
 AUTOINCREMENT takes the highest id plus one), and the new comment inherited what named the
 old one: the deleter's browser listed it as its own held comment, its moderator alert was
 taken for the old one's (same idempotency key) and never queued, and the old audit history
-showed on it. The table is rebuilt with AUTOINCREMENT. PostgreSQL's sequence never reuses an
-id: nothing changes there.
+showed on it. The table is rebuilt with AUTOINCREMENT (and the new column below).
+PostgreSQL's sequence never reuses an id: there the column is only added.
 
 The rebuild copies the rows out to a table without foreign keys first: dropping ``comments``
 runs an implicit DELETE whose ON DELETE SET NULL would clear the parent of every reply in a
 copy that still referred to ``comments`` (Alembic's batch mode makes such a copy).
+
+``comments.reply_to_id`` names the comment a reply answers when it hangs elsewhere (beside
+it, past the deepest level): the reply email went to the author of the comment it hangs under.
 
 ``thread_cache`` gets a generation, and an HTML that may be empty: an invalidation clears the
 HTML and bumps the generation instead of deleting the row, so that a page view that read the
@@ -35,12 +39,19 @@ COLUMNS = ('id, article_id, parent_id, depth, author_name, author_email, author_
            'moderated_at, moderated_by_id')
 
 
+def _reply_to_column():
+    return sa.Column('reply_to_id', sa.Integer(), nullable=True)
+
+
 def _create_comments(autoincrement: bool):
+    """The table as before 0019 (``autoincrement=False``) or after it."""
+    after = autoincrement
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('article_id', sa.Integer(), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('depth', sa.Integer(), nullable=False),
+    *([_reply_to_column()] if after else []),
     sa.Column('author_name', sa.String(length=100), nullable=False),
     sa.Column('author_email', sa.String(length=254), nullable=False),
     sa.Column('author_url', sa.String(length=200), nullable=True),
@@ -62,6 +73,7 @@ def _create_comments(autoincrement: bool):
     sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_comments_article_id_articles'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['moderated_by_id'], ['users.id'], name=op.f('fk_comments_moderated_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['parent_id'], ['comments.id'], name=op.f('fk_comments_parent_id_comments'), ondelete='SET NULL'),
+    *([sa.ForeignKeyConstraint(['reply_to_id'], ['comments.id'], name=op.f('fk_comments_reply_to_id_comments'), ondelete='SET NULL')] if after else []),
     sa.ForeignKeyConstraint(['staff_author_id'], ['users.id'], name=op.f('fk_comments_staff_author_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_comments')),
     sa.UniqueConstraint('submission_key', name=op.f('uq_comments_submission_key')),
@@ -73,11 +85,12 @@ def _create_comments(autoincrement: bool):
         batch_op.create_index('ix_comments_ip_created', ['ip', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_comments_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index('ix_comments_status_created', ['status', 'created_at'], unique=False)
+        if after:
+            batch_op.create_index(batch_op.f('ix_comments_reply_to_id'), ['reply_to_id'], unique=False)
 
 
 def _rebuild_comments(autoincrement: bool):
-    if op.get_bind().dialect.name != 'sqlite':
-        return
+    """SQLite: the table rebuilt as after 0019 (``autoincrement``) or before it, rows kept."""
     op.execute('CREATE TABLE _comments_copy AS SELECT * FROM comments')
     op.drop_table('comments')  # and its indexes
     _create_comments(autoincrement)
@@ -88,7 +101,13 @@ def _rebuild_comments(autoincrement: bool):
 
 
 def upgrade():
-    _rebuild_comments(autoincrement=True)
+    if op.get_bind().dialect.name == 'sqlite':
+        _rebuild_comments(autoincrement=True)
+    else:
+        with op.batch_alter_table('comments', schema=None) as batch_op:
+            batch_op.add_column(_reply_to_column())
+            batch_op.create_foreign_key(batch_op.f('fk_comments_reply_to_id_comments'), 'comments', ['reply_to_id'], ['id'], ondelete='SET NULL')
+            batch_op.create_index(batch_op.f('ix_comments_reply_to_id'), ['reply_to_id'], unique=False)
     with op.batch_alter_table('thread_cache', schema=None) as batch_op:
         batch_op.add_column(sa.Column('generation', sa.Integer(), nullable=False,
                                       server_default='0'))
@@ -102,4 +121,10 @@ def downgrade():
     with op.batch_alter_table('thread_cache', schema=None) as batch_op:
         batch_op.alter_column('html', existing_type=sa.Text(), nullable=False)
         batch_op.drop_column('generation')
-    _rebuild_comments(autoincrement=False)
+    if op.get_bind().dialect.name == 'sqlite':
+        _rebuild_comments(autoincrement=False)
+    else:
+        with op.batch_alter_table('comments', schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f('ix_comments_reply_to_id'))
+            batch_op.drop_constraint(batch_op.f('fk_comments_reply_to_id_comments'), type_='foreignkey')
+            batch_op.drop_column('reply_to_id')
