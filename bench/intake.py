@@ -5,8 +5,9 @@
     .venv/bin/python bench/intake.py --both       # SQLite, then PostgreSQL
 
 Builds a throw-away database (as bench/comments.py does), seeds ``--leads`` leads with their
-companies, contacts, inquiries, lines and two emails each (``crm.leads.bulk.seed_bulk``, what
-``flask crm seed-bulk`` runs, ANALYZE included) and an admin with a known password,
+companies, contacts, inquiries, lines and two emails each, and their quotes
+(``crm.leads.bulk.seed_bulk`` and ``crm.quotes.bulk.seed_bulk_quotes``, what ``flask crm
+seed-bulk`` runs, ANALYZE included) and an admin with a known password,
 and serves bench/intake_app.py with two gunicorns (sync workers, free loopback ports): ``app``
 and ``naive_app``, whose lead list searches with an unindexed ILIKE and counts every match (as
 ``db.paginate`` does): the "plain ILIKE that scans every row" of the issue. On one
@@ -24,7 +25,8 @@ alike):
 - ``GET /dashboard/leads/``, signed in, from ``naive_app`` and from ``app``: unfiltered, and
   the searches of ``SEARCHES``. Target: each search at least 5 × the naive rate; then, from
   ``app`` alone, the pages of ``OTHER_PAGES`` (the overview, an owner's list, the unassigned
-  queue, the list by score, the email log and its searches), with no target;
+  queue, the list by score, the email log and its searches, the quotes list and a search of
+  it), with no target;
 
 and, in this process, the SQL alone of each search: ``crm.leads.queries.lead_page`` (its two
 statements, the count and the page), indexed and naive, best of ``--repeats``; and the three
@@ -70,6 +72,7 @@ from crm.extensions import db  # noqa: E402
 from crm.leads import queries  # noqa: E402
 from crm.leads.bulk import seed_bulk, settle  # noqa: E402
 from crm.leads.models import Lead, LeadStatus  # noqa: E402
+from crm.quotes.bulk import seed_bulk_quotes  # noqa: E402
 
 SECRET_KEY = "bench-intake-not-a-secret"
 ADMIN_EMAIL, ADMIN_PASSWORD = "bench-admin@example.com", "bench-admin-password-not-secret"
@@ -88,10 +91,13 @@ SEARCHES = [("", None), ("nutra", "new"), ("kowal", "qualified"), ("summitpeak",
 # Other staff pages, timed without a baseline or a target: the overview; the list of a
 # salesperson's own leads and of the unassigned queue (the bench admin owns no lead: the case
 # where a walk in date order never fills its page); the list in score order; the email log
-# (two emails a lead), its dead emails, and a search for one company's domain.
+# (two emails a lead), its dead emails, and a search for one company's domain; the quotes
+# awaiting an answer (soonest expiry first), the accepted ones, and a search of them all.
 OTHER_PAGES = ["/dashboard/", "/dashboard/leads/?owner=me", "/dashboard/leads/?owner=unassigned",
                "/dashboard/leads/?sort=score", "/dashboard/emails/",
-               "/dashboard/emails/?status=dead", "/dashboard/emails/?recipient=c4242-"]
+               "/dashboard/emails/?status=dead", "/dashboard/emails/?recipient=c4242-",
+               "/dashboard/quotes/", "/dashboard/quotes/?view=accepted",
+               "/dashboard/quotes/?view=all&q=summitpeak"]
 
 
 def list_path(q: str, status: str | None) -> str:
@@ -130,6 +136,7 @@ def seed(app, leads: int) -> float:
                 print(f"  seeding: {done[0]:,} of {leads:,} leads", file=sys.stderr, flush=True)
 
         seed_bulk(db.session, leads=leads, progress=progress)
+        seed_bulk_quotes(db.session)
         db.session.commit()
         settle(db.engine)  # as flask crm seed-bulk does
         seconds = time.perf_counter() - began

@@ -102,16 +102,20 @@ def send_digests_command():
 @click.option("--leads", "count", default=100_000, show_default=True)
 @click.option("--seed", default=7, show_default=True, help="Random seed, for repeatable data.")
 def seed_bulk_command(count: int, seed: int):
-    """Fill the database with a realistic data set of leads (for benchmarks)."""
+    """Fill the database with a realistic data set of leads and their quotes (for
+    benchmarks)."""
     from crm.demo import seed_demo
     from crm.leads.bulk import seed_bulk, settle
+    from crm.quotes.bulk import seed_bulk_quotes
 
     seed_demo(db.session)
     db.session.commit()
     with click.progressbar(length=count, label=f"Adding {count:,} leads") as bar:
         seed_bulk(db.session, leads=count, seed=seed, progress=bar.update)
+    quotes = seed_bulk_quotes(db.session, seed=seed)
+    db.session.commit()
     settle(db.engine)
-    click.echo(f"Added {count:,} leads.")
+    click.echo(f"Added {count:,} leads and {quotes:,} quotes.")
 
 
 @crm_cli.command("analyze")

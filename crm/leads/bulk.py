@@ -78,7 +78,7 @@ def settle(engine) -> None:
         analyze(engine)
         return
     tables = ", ".join(model.__tablename__ for model in (
-        Company, Contact, Lead, Inquiry, RequestedIngredient, OutboxEmail))
+        Company, Contact, Lead, Inquiry, RequestedIngredient, OutboxEmail)) + ", quotes"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"VACUUM ANALYZE {tables}")
 

@@ -7,10 +7,12 @@ from sqlalchemy import func, select, text
 from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads.followup import send_digests
-from crm.leads.models import Inquiry, Lead, RequestedIngredient
+from crm.leads.models import Inquiry, Lead, LeadStatus, RequestedIngredient
 from crm.leads.operations import add_note
 from crm.notifications.models import OutboxEmail
 from crm.notifications.queries import LogFilters, email_page
+from crm.quotes.models import Quote, QuoteStatus
+from crm.quotes.operations import draft_from_lead
 from tests.factories import make_user, seed_catalog, submit
 
 
@@ -83,7 +85,7 @@ def test_answered_leads_leave_the_digest(app, runner):
 def test_seed_bulk_fills_a_consistent_data_set(app, runner):
     result = runner.invoke(args=["crm", "seed-bulk", "--leads", "300"])
     assert result.exit_code == 0, result.output
-    assert "Added 300 leads." in result.output
+    assert "Added 300 leads and " in result.output
     count = db.session.scalar(select(func.count()).select_from(Lead))
     assert count == 300
     assert db.session.scalar(select(func.count()).select_from(Inquiry)) == 300
@@ -106,6 +108,21 @@ def test_seed_bulk_fills_a_consistent_data_set(app, runner):
         assert db.session.scalar(text("SELECT count(DISTINCT segid) FROM leads_fts_idx")) == 1
         assert db.session.scalar(text(
             "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_leads_live_score'")).startswith("300 ")
-    # Intake still works on top of it (the id sequences were advanced by the inserts).
+    # The quotes its leads would have: awaiting an answer on quoted leads, accepted on won
+    # ones, never on new or contacted ones; their numbers continue the year's counter.
+    quotes = db.session.execute(select(Quote.status, Lead.status).join(Lead)).all()
+    assert f"and {len(quotes)} quotes." in result.output
+    pairs = set(quotes)
+    assert {(QuoteStatus.ACCEPTED, LeadStatus.WON)} <= pairs
+    assert {quote for quote, lead in pairs if lead is LeadStatus.QUOTED} <= {
+        QuoteStatus.SENT, QuoteStatus.VIEWED}
+    assert not {lead for _, lead in pairs} & {LeadStatus.NEW, LeadStatus.CONTACTED}
+    # Intake and quoting still work on top of it (the id sequences and the quote counter
+    # were advanced by the inserts).
     seed_catalog()
-    assert submit().lead.id > lead.id
+    newer = submit().lead
+    assert newer.id > lead.id
+    quote, _ = draft_from_lead(db.session, lead=newer, actor=None)
+    db.session.commit()
+    assert quote.number not in {number for (number,) in db.session.execute(
+        select(Quote.number).where(Quote.id != quote.id))}
