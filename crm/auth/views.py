@@ -22,6 +22,8 @@ from crm.extensions import db, limiter
 bp = Blueprint("auth", __name__)
 
 RESET_SENT = "If an account exists for that address, we have sent a link to reset its password."
+# One answer for an unknown address, a wrong password and a deactivated account.
+WRONG_CREDENTIALS = "Wrong email or password."
 
 
 def _account_key() -> str:
@@ -51,14 +53,15 @@ def login():
         user = operations.authenticate(db.session, email=form.email.data,
                                        password=form.password.data)
         if user is None:
-            form.password.errors.append("Wrong email or password.")
+            # The form's own error, tied to neither field: it must not tell which was wrong.
+            form.form_errors.append(WRONG_CREDENTIALS)
         else:
             db.session.commit()
             session.clear()  # a fresh session at login
             session.permanent = True  # idle timeout: PERMANENT_SESSION_LIFETIME
             login_user(user)
             return redirect(next_url if is_safe_next(next_url) else url_for("dashboard.index"))
-    return render_template("auth/login.html", form=form)
+    return render_form_page("auth/login.html", form)
 
 
 @bp.post("/logout")
@@ -105,7 +108,7 @@ def forgot_password():
         # The same answer whether or not the address has an account.
         flash(RESET_SENT, "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/forgot.html", form=form)
+    return render_form_page("auth/forgot.html", form)
 
 
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
@@ -118,7 +121,7 @@ def reset_password(token):
         db.session.commit()
         flash("Your password is changed. Sign in with the new one.", "success")
         return redirect(url_for("auth.login"))
-    response = make_response(render_template("auth/reset.html", form=form),
-                             200 if form is not None else 400)
+    response = make_response(render_form_page("auth/reset.html", form) if form is not None
+                             else (render_template("auth/reset.html", form=None), 400))
     response.headers["Referrer-Policy"] = "no-referrer"  # keep the token out of Referer headers
     return response

@@ -130,10 +130,13 @@ def test_reset_form_validates_the_new_password(client):
     user = make_user(role="sales")
     path = _path(_request_link(client, user.email))
     response = client.post(path, data={"new_password": "short", "confirm": "short"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Use at least 10 characters" in response.get_data(as_text=True)
+    assert response.headers["Referrer-Policy"] == "no-referrer"  # the token is in the address
     response = client.post(path, data={"new_password": NEW_PASSWORD, "confirm": "different one"})
-    assert "The two passwords differ." in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert ('<a href="#confirm">Repeat the new password: The two passwords differ.</a>'
+            in response.get_data(as_text=True))
     assert db.session.get(User, user.id).check_password(DEFAULT_PASSWORD)
 
 
@@ -244,7 +247,10 @@ def test_default_account_limit_is_three_per_hour(client):
 @pytest.mark.parametrize("email", ["", "x" * 250 + "@example.com"])
 def test_invalid_form_queues_nothing(client, email):
     response = client.post("/login/forgot", data={"email": email})
-    assert response.status_code == 200
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="error-summary"' in page and '<a href="#email">Email: ' in page
+    assert SENT not in page
     assert _reset_emails() == []
 
 

@@ -15,7 +15,7 @@ def test_account_is_throttled_after_repeated_failures(make_app):
     user = make_user(role="sales")
     for _ in range(3):
         response = client.post("/login", data={"email": user.email, "password": "nope"})
-        assert response.status_code == 200
+        assert response.status_code == 400
     # Even the right password is refused now, with a page that says when to retry.
     response = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
     assert response.status_code == 429
@@ -42,13 +42,13 @@ def test_ip_is_throttled_across_accounts(make_app):
     client = app.test_client()
     for n in range(4):
         response = client.post("/login", data={"email": f"guess{n}@example.com", "password": "x"})
-        assert response.status_code == 200
+        assert response.status_code == 400
     response = client.post("/login", data={"email": "guess9@example.com", "password": "x"})
     assert response.status_code == 429
     # A different address still gets through.
     response = client.post("/login", data={"email": "guess9@example.com", "password": "x"},
                            environ_base={"REMOTE_ADDR": "10.9.8.7"})
-    assert response.status_code == 200
+    assert response.status_code == 400
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="set CRM_TEST_REDIS_URL to test shared limits")
@@ -59,8 +59,8 @@ def test_limits_are_shared_between_app_instances_through_redis(make_app):
               "CRM_LOGIN_LIMIT_PER_ACCOUNT": "2 per 10 minutes"}
     first, second = make_app(**shared), make_app(**shared)
     data = {"email": "someone@example.com", "password": "wrong"}
-    assert first.test_client().post("/login", data=data).status_code == 200
-    assert second.test_client().post("/login", data=data).status_code == 200
+    assert first.test_client().post("/login", data=data).status_code == 400
+    assert second.test_client().post("/login", data=data).status_code == 400
     assert first.test_client().post("/login", data=data).status_code == 429
     assert second.test_client().post("/login", data=data).status_code == 429
     # The counters live in Redis, where every worker process sees them.

@@ -2,13 +2,14 @@ import html
 
 import pytest
 
+from crm.auth.operations import password_reset_token
 from tests.factories import make_article, make_comment, make_user
 
 
 @pytest.mark.parametrize("value", ["a\x00b@example.com", "a@example.com\r\nBcc: x@evil.example"])
 def test_control_characters_in_a_single_line_field_are_refused(client, value):
     response = client.post("/login", data={"email": value, "password": "whatever"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"single line without control characters" in response.data
 
 
@@ -30,9 +31,18 @@ def test_required_fields_marked_and_errors_beside_the_field(client, auth):
     assert 'id="email-error"' in page and 'aria-describedby="email-error"' in page
 
 
-# Each staff form sent with a mistake: (role, its address, what is sent, the summary's title,
-# its first link).
-STAFF_FORMS = {
+# Each form sent with a mistake: (role, or None for a form people use signed out, its address,
+# what is sent, the summary's title, its first link).
+FORMS = {
+    "sign-in": (None, lambda: "/login", {"email": "", "password": "whatever"},
+                "You are not signed in", '<a href="#email">Email: This field is required.</a>'),
+    "forgotten password": (None, lambda: "/login/forgot", {"email": ""}, "No link was sent",
+                           '<a href="#email">Email: This field is required.</a>'),
+    "password reset": (None, lambda: f"/login/reset/{password_reset_token(make_user())}",
+                       {"new_password": "short", "confirm": "short"},
+                       "Your password was not changed",
+                       '<a href="#new_password">New password: Use at least 10 characters (and '
+                       'at most 200).</a>'),
     "password": ("sales", lambda: "/account/password",
                  {"current_password": "", "new_password": "x", "confirm": "y"},
                  "Your password was not changed",
@@ -60,17 +70,22 @@ STAFF_FORMS = {
 }
 
 
-@pytest.mark.parametrize(("role", "path", "data", "title", "link"), STAFF_FORMS.values(),
-                         ids=STAFF_FORMS.keys())
-def test_a_staff_form_sent_with_mistakes_sums_them_up_at_the_top(
+@pytest.mark.parametrize(("role", "path", "data", "title", "link"), FORMS.values(),
+                         ids=FORMS.keys())
+def test_a_form_sent_with_mistakes_sums_them_up_at_the_top(
         client, auth, role, path, data, title, link):
-    auth.login(role)
+    if role:
+        auth.login(role)
     url = path()
-    page = client.post(url, data=data).get_data(as_text=True)
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
     start = page.index('id="error-summary"')
     assert start < page.index('aria-invalid="true"')  # above the fields
     summary = html.unescape(page[start:page.index("</div>", start)])
     assert title in summary and "autofocus" in summary
     assert link in summary
-    page = client.get(url.removesuffix("/reply")).get_data(as_text=True)  # as first shown
-    assert 'id="error-summary"' not in page
+    assert page.count('role="alert"') == 1  # the summary, not another alert beside it
+    response = client.get(url.removesuffix("/reply"))  # as first shown
+    assert response.status_code == 200
+    assert 'id="error-summary"' not in response.get_data(as_text=True)

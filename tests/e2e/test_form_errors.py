@@ -59,3 +59,36 @@ def test_a_quote_sent_with_a_bad_line_is_summed_up_above_the_editor(site, page):
     expect(quantity).to_be_in_viewport()
     expect(quantity).to_have_accessible_description(
         "Enter a quantity above 0 and up to 1,000,000 kg.")
+
+
+def test_a_refused_sign_in_is_summed_up_without_saying_which_half_was_wrong(site, page):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(site.url + "/login")
+    page.fill("#email", "e2e-sales@example.com")
+    page.fill("#password", "not the password")
+    page.click("button:has-text('Sign in')")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("You are not signed in")
+    expect(summary.locator("li")).to_have_text(["Wrong email or password."])
+    expect(summary.get_by_role("link")).to_have_count(0)  # neither field is pointed at
+    expect(page.locator("[aria-invalid=true]")).to_have_count(0)
+    expect(page.locator("#email")).to_have_value("e2e-sales@example.com")
+
+    page.fill("#email", "")
+    page.click("button:has-text('Sign in')")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Email: This field is required.").click()
+    expect(page.locator("#email")).to_be_in_viewport()
+    expect(page.locator("#email")).to_have_accessible_description("This field is required.")
+
+
+def test_a_reset_request_with_no_address_is_summed_up(site, page):
+    page.goto(site.url + "/login/forgot")
+    page.click("button:has-text('Send the link')")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("No link was sent")
+    summary.get_by_role("link", name="Email: This field is required.").click()
+    expect(page.locator("#email")).to_be_in_viewport()
+
