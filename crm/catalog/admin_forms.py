@@ -147,8 +147,11 @@ class IngredientForm(Form):
     featured = BooleanField("Featured on the home page")
     active = BooleanField("Active", default=True,
                           description="Inactive ingredients have no public page.")
-    specs = RowList(FormField(SpecRowForm), max_entries=rules.MAX_SPEC_ROWS)
-    price_tiers = RowList(FormField(PriceTierForm), max_entries=rules.MAX_PRICE_TIERS)
+    # The labels name the rows in the error summary: "Price tier 2 · Price per kg".
+    specs = RowList(FormField(SpecRowForm, "Spec row"), "Specification",
+                    max_entries=rules.MAX_SPEC_ROWS)
+    price_tiers = RowList(FormField(PriceTierForm, "Price tier"), "Price tiers",
+                          max_entries=rules.MAX_PRICE_TIERS)
     add_spec_rows = SubmitField(f"Add {ROWS_PER_CLICK} spec rows")
     add_tier_rows = SubmitField(f"Add {ROWS_PER_CLICK} price tiers")
     save = SubmitField("Save")

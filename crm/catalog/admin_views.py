@@ -10,6 +10,7 @@ from crm.catalog import operations
 from crm.catalog.admin_forms import IngredientForm
 from crm.catalog.models import Ingredient
 from crm.core.database import commit_with_retries
+from crm.core.forms import render_form_page
 from crm.extensions import db
 
 bp = staff_blueprint("catalog_admin", __name__, roles=(), url_prefix="/dashboard/catalog")
@@ -52,4 +53,4 @@ def _edit_form(ingredient: Ingredient | None):
             return redirect(url_for(".index"))
     elif not form.is_submitted():
         form.add_blank_rows(opening=True)
-    return render_template("catalog_admin/form.html", form=form, ingredient=ingredient)
+    return render_form_page("catalog_admin/form.html", form, ingredient=ingredient)

@@ -1,6 +1,7 @@
 """The admin screens and the operation that write ingredients, spec rows and price tiers."""
 
 import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -94,11 +95,15 @@ def test_admin_edits_specs_and_tiers_in_place(client, auth):
                ("Food", "0", "", "USD")],
         name="Taurine", slug="taurine", cas_number="107-35-7", grades="USP, Food",
         moq_kg="75", max_daily_dose_mg="", featured=None))
-    # The spec row without a limit and the tier without a price are refused, not dropped.
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "Give the limit for “Loss on drying”." in page
-    assert "Enter the price per kg." in page
+    # The spec row without a limit and the tier without a price are refused, not dropped,
+    # and the summary links to each cell.
+    assert response.status_code == 400
+    summary = _summary(response.get_data(as_text=True))
+    assert "Nothing was saved" in summary and "autofocus" in summary
+    assert re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary) == [
+        ("specs-1-limit", "Spec row 2 · Limit: Give the limit for “Loss on drying”."),
+        ("price_tiers-2-price_per_kg", "Price tier 3 · Price per kg: Enter the price per kg."),
+    ]
     response = client.post(f"/dashboard/catalog/{ingredient.id}", data=_form(
         specs=[("Assay", "99.0–101.0 %", "HPLC")],
         tiers=[("USP", "50", "12.00", "USD"), ("USP", "200", "11.25", "USD")],
@@ -131,6 +136,12 @@ def test_saving_without_changes_records_no_event(client, auth):
         max_daily_dose_mg=f"{ingredient.max_daily_dose_mg}")
     assert client.post(f"/dashboard/catalog/{ingredient.id}", data=form).status_code == 302
     assert _events("ingredient.updated") == []
+
+
+def _summary(page: str) -> str:
+    """The error summary at the top of an editor page sent back with errors."""
+    start = page.index('id="error-summary"')
+    return html.unescape(page[start:page.index("</div>", start)])
 
 
 REFUSED = {
@@ -175,9 +186,9 @@ def test_a_refused_ingredient_shows_why_and_saves_nothing(client, auth, change):
     auth.login("admin")
     response = client.post("/dashboard/catalog/new",
                            data=_form(GOOD_SPECS, GOOD_TIERS, **overrides))
-    assert response.status_code == 200
+    assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert message in html.unescape(page)
+    assert message in _summary(page)
     assert 'aria-invalid="true"' in page
     assert (_count(Ingredient), _count(SpecRow), _count(PriceTier)) == (0, 0, 0)
     assert _events("ingredient.created") == []
@@ -191,8 +202,9 @@ def test_a_refused_edit_leaves_the_ingredient_as_it_was(client, auth):
     response = client.post(f"/dashboard/catalog/{ingredient.id}", data=_form(
         specs=[("Renamed", "x", "y")], tiers=[("USP", "50", "1.00", "USD")],
         name="Renamed", slug="taurine", moq_kg="60"))  # 60 kg is not whole 25 kg packs
-    assert response.status_code == 200
-    assert "Nothing was saved" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Minimum order (kg): The minimum order must be a whole number of 25 kg packs" in \
+        _summary(response.get_data(as_text=True))
     db.session.expire_all()
     ingredient = db.session.get(Ingredient, ingredient.id)
     assert (ingredient.name, ingredient.moq_kg, len(ingredient.specs),
@@ -207,8 +219,8 @@ def test_numbers_beyond_arithmetic_in_an_edit_are_all_refused(client, auth):
     response = client.post(f"/dashboard/catalog/{ingredient.id}", data=_form(
         tiers=[("USP", "sNaN", "Infinity", "USD"), ("Food", "0", "1e999999", "EUR")],
         slug="taurine", pack_size_kg="1e-9999999"))
-    assert response.status_code == 200
-    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    page = _summary(response.get_data(as_text=True))
     for message in ("Use at most 3 decimal places for the pack size in kg.",
                     "Enter the minimum kg as a number.", "Enter the price per kg as a number.",
                     "Enter a price per kg above 0 and up to 1,000,000."):
@@ -224,9 +236,9 @@ def test_a_slug_in_use_is_refused(client, auth):
     make_ingredient()
     auth.login("admin")
     response = client.post("/dashboard/catalog/new", data=_form(name="Taurine"))
-    assert response.status_code == 200
-    assert "The slug “taurine” (made from the name) is already used by “Taurine”." in \
-        response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Slug: The slug “taurine” (made from the name) is already used by “Taurine”." in \
+        _summary(response.get_data(as_text=True))
     assert _count(Ingredient) == 1
 
 
@@ -235,7 +247,10 @@ def test_add_rows_shows_five_more_empty_rows_and_saves_nothing(client, auth):
     page = client.get("/dashboard/catalog/new").get_data(as_text=True)
     assert page.count('name="specs-') // 3 == 3 and page.count('name="price_tiers-') // 4 == 3
     data = _form(GOOD_SPECS, save=None, add_spec_rows="Add 5 spec rows")
-    page = client.post("/dashboard/catalog/new", data=data).get_data(as_text=True)
+    response = client.post("/dashboard/catalog/new", data=data)
+    assert response.status_code == 200  # no mistake: nothing was meant to be saved yet
+    page = response.get_data(as_text=True)
+    assert 'id="error-summary"' not in page
     assert page.count('name="specs-') // 3 == len(GOOD_SPECS) + 5
     assert 'value="Karl Fischer"' in page  # what was typed is kept
     assert _count(Ingredient) == 0
@@ -318,7 +333,7 @@ def test_a_slug_taken_between_the_check_and_the_save_is_a_form_error(client, aut
     monkeypatch.setattr(operations, "_checked_slug", another_admin_saves_first)
     auth.login("admin")
     response = client.post("/dashboard/catalog/new", data=_form(name="Taurine"))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The slug “taurine” (made from the name) is already used by “Their taurine”." in \
-        response.get_data(as_text=True)
+        _summary(response.get_data(as_text=True))
     assert _count(Ingredient) == 1

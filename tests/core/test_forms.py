@@ -3,6 +3,7 @@ import html
 import pytest
 
 from crm.auth.operations import password_reset_token
+from tests.catalog import make_ingredient
 from tests.factories import make_article, make_comment, make_user
 
 
@@ -67,6 +68,16 @@ FORMS = {
     "reply": ("moderator", lambda: f"/dashboard/moderation/{make_comment().id}/reply",
               {"body": " "}, "Your reply was not posted",
               '<a href="#reply-body">Your reply: Write your reply.</a>'),
+    "new ingredient": ("admin", lambda: "/dashboard/catalog/new",
+                       {"name": "", "pack_size_kg": "25", "moq_kg": "25", "save": "Save"},
+                       "Nothing was saved", '<a href="#name">Name: This field is required.</a>'),
+    "ingredient": ("admin", lambda: f"/dashboard/catalog/{make_ingredient().id}",
+                   {"name": "Taurine", "grades": "USP", "pack_size_kg": "25", "moq_kg": "50",
+                    "lead_time_days": "14", "price_tiers-0-grade": "USP",
+                    "price_tiers-0-min_kg": "50", "price_tiers-0-price_per_kg": "a lot",
+                    "price_tiers-0-currency": "USD", "save": "Save"},
+                   "Nothing was saved", '<a href="#price_tiers-0-price_per_kg">Price tier 1 · '
+                                        'Price per kg: Enter a price, e.g. 42.50.</a>'),
 }
 
 

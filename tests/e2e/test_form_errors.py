@@ -5,6 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from crm.auth.models import User
+from crm.catalog.models import Ingredient
 from crm.extensions import db
 from crm.leads.models import Lead
 from crm.quotes.operations import draft_from_lead
@@ -92,3 +93,23 @@ def test_a_reset_request_with_no_address_is_summed_up(site, page):
     summary.get_by_role("link", name="Email: This field is required.").click()
     expect(page.locator("#email")).to_be_in_viewport()
 
+
+def test_an_ingredient_saved_with_a_bad_price_is_summed_up_above_the_editor(site, page):
+    with site.app.app_context():
+        ingredient_id = db.session.scalar(Ingredient.__table__.select().with_only_columns(
+            Ingredient.id).where(Ingredient.slug == "l-serine"))
+    page.set_viewport_size({"width": 390, "height": 800})
+    sign_in(page, site, "admin")
+    page.goto(f"{site.url}/dashboard/catalog/{ingredient_id}")
+    page.fill("#price_tiers-0-price_per_kg", "0")
+    page.get_by_role("button", name="Save", exact=True).click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_contain_text("Nothing was saved")
+    summary.get_by_role("link", name=re.compile(r"^Price tier 1 · Price per kg: Enter a price "
+                                                r"per kg above 0")).click()
+    price = page.locator("#price_tiers-0-price_per_kg")
+    expect(price).to_be_in_viewport()  # inside the table that scrolls sideways
+    expect(price).to_have_accessible_description(re.compile(r"^Enter a price per kg above 0"))
+    expect(price).to_have_value("0")
