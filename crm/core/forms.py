@@ -79,7 +79,8 @@ class Form(FlaskForm):
         """The form's errors, then (field id, label, first message) of each field with an
         error, in the form's order, for an error summary at the top of the page; no id for a
         hidden field, which has nothing to jump to. A list of subforms gives each entry's
-        fields, named after the entry ("Line 2 · Quantity (kg)")."""
+        fields, named after the entry ("Line 2 · Quantity (kg)"; a field labelled as its
+        entry is the entry alone: "Ingredient 2")."""
         errors = self.form_level_errors()
         for field in self:
             if isinstance(field, FieldList):
@@ -109,9 +110,15 @@ def _entry_errors(entries: FieldList) -> list[ErrorEntry]:
     for position, (entry, first) in enumerate(zip(entries, firsts, strict=True), start=1):
         name = f"{entry.label.text} {position}"
         errors += [(first, name, field.errors[0]) if _link(field) is None
-                   else (field.id, f"{name} · {field.label.text}", field.errors[0])
+                   else (field.id, _entry_field_name(name, entry, field), field.errors[0])
                    for field in entry if field.errors]
     return errors
+
+
+def _entry_field_name(name: str, entry, field) -> str:
+    if field.label.text == entry.label.text:  # "Ingredient 2", not "Ingredient 2 · Ingredient"
+        return name
+    return f"{name} · {field.label.text}"
 
 
 class LeanSelect(Select):

@@ -92,13 +92,6 @@ class LineList(FieldList):
                     yield int(index)
 
 
-def line_field_label(position: int, field) -> str:
-    """How the error summary names a field of ingredient line ``position``."""
-    if field.short_name == "ingredient":
-        return f"Ingredient {position}"
-    return f"Ingredient {position}, {field.label.text[:1].lower()}{field.label.text[1:]}"
-
-
 def line_request(line) -> LineRequest:
     """The plain-value line the intake operation takes, from a filled line form."""
     other = line.ingredient.data == OTHER

@@ -35,7 +35,6 @@ from crm.intake.fields import (
     choices_with_prompt,
     decimal_field,
     http_url_or_none,
-    line_field_label,
     line_request,
     not_in_the_past,
     single_line,
@@ -159,8 +158,9 @@ class QuoteRequestForm(Form):
         choices=choices_with_prompt(PROJECT_STAGES, "Choose one (optional)"))
     target_launch = DateField("Target launch date", validators=[Optional(), not_in_the_past])
 
-    # 3 · Ingredients
-    lines = LineList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES)
+    # 3 · Ingredients (the label names each line in the error summary: "Ingredient 2 · Grade")
+    lines = LineList(FormField(LineForm, "Ingredient"), "Ingredients", min_entries=1,
+                     max_entries=MAX_LINES)
 
     # 4 · Documents and samples
     documents = MultiCheckboxField("Documents you need",
@@ -168,7 +168,8 @@ class QuoteRequestForm(Form):
     sample_wanted = BooleanField("Send me a sample")
     message = TextAreaField("Anything else we should know?", filters=[strip_text],
                             validators=[Optional(), at_most(5000)])
-    consent = BooleanField("I agree that you keep these details to answer my request",
+    # The template draws the sentence people agree to, with its link to the privacy notice.
+    consent = BooleanField("Consent",
                            validators=[InputRequired("Tick this box so that we may reply.")])
 
     ticket = HiddenField(filters=[single_line(1000)])
@@ -253,20 +254,6 @@ class QuoteRequestForm(Form):
             line.compute.errors.append("To compute the kilograms, fill in the dose, servings "
                                        "per unit and units under “Your product”.")
         return not missing
-
-    def error_summary(self) -> list[tuple[str | None, str, str]]:
-        """The form's own errors, then (field id, label, first message) for every field with
-        an error, in page order."""
-        summary = self.form_level_errors()
-        for field in self:
-            if field.name == "lines":
-                for position, entry in enumerate(field.entries, start=1):
-                    summary += [(sub.id, line_field_label(position, sub), sub.errors[0])
-                                for sub in entry.form if sub.errors]
-            elif field.errors and field.name not in NOT_SUBMITTED:
-                label = "Consent" if field.name == "consent" else field.label.text
-                summary.append((field.id, label, field.errors[0]))
-        return summary
 
     # -- the plain request --------------------------------------------------------------
 

@@ -43,7 +43,7 @@ def _render_form(form: QuoteRequestForm, status: int = 200):
         form.ticket.data = issue_form_ticket()
     form.pad_lines()
     return render_template("intake/contact.html", form=form, blank_line=form.blank_line(),
-                           errors=form.error_summary()), status
+                           errors=form.error_list()), status
 
 
 @bp.route("/contact", methods=["GET", "POST"])

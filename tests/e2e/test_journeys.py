@@ -137,11 +137,16 @@ def test_lines_given_up_on_are_removed_and_their_errors_with_them(site, page, sh
     page.select_option("#lines-2-ingredient", "")
     page.check("#consent")
     page.click("button:has-text('Send')")
+    expect(page.locator("#error-summary")).to_be_focused()
     summary = page.locator("#error-summary a")
     expect(summary).to_have_text([
-        re.compile(r"^Ingredient 2, quantity \(kg\): Give a quantity"),
+        re.compile(r"^Ingredient 2 · Quantity \(kg\): Give a quantity"),
         "Ingredient 3: Choose an ingredient for this line, or clear it."])
     shot(page, "lines-refused")
+    summary.first.click()
+    quantity = page.locator("#lines-1-quantity_kg")
+    expect(quantity).to_be_focused()
+    expect(quantity).to_have_accessible_description(re.compile(r"^Give a quantity in kg"))
 
     page.click("#lines-1-slot >> button:has-text('Remove')")
     expect(page.locator("#add-line-status")).to_have_text("Ingredient 2 (L-Serine) removed.")

@@ -1,5 +1,6 @@
 """The public quote-request form: its fields, validation, scripts and the thank-you page."""
 
+import html
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -228,6 +229,51 @@ def test_required_fields_get_messages_beside_them_and_nothing_is_saved(catalog, 
         assert f'aria-describedby="{field_id}-error"' in page
         assert f'<a href="#{field_id}">' in page  # the summary at the top links to it
     assert _count_inquiries() == 0
+
+
+def test_one_summary_lists_every_error_with_the_lines_and_links_to_each(catalog, client):
+    """The form's own error first, then each field's in the form's order, ingredient lines
+    included, named after their line, each a link to its field."""
+    data = _valid(company="", consent=None, target_launch="someday", **{
+        "lines-0-compute": None, "lines-0-quantity_kg": "0", "lines-0-grade": "x" * 41,
+        "lines-1-grade": "USP", "lines-2-ingredient": "other", "lines-2-quantity_kg": "10"})
+    data["ticket"] = "forged.ticket"
+    response = client.post("/contact", data=data)
+    assert response.status_code == 400
+    page = html.unescape(response.get_data(as_text=True))
+    start = page.index('id="error-summary"')
+    assert start < page.index('id="quote-form"')
+    summary = page[start:page.index("</div>", start)]
+    assert "Some answers need attention" in summary and "autofocus" in summary
+    assert re.findall(r"<li>(.*?)</li>", summary) == [
+        "This form has expired. Please check your answers and send it again.",
+        '<a href="#company">Company: Tell us your company\'s name.</a>',
+        '<a href="#target_launch">Target launch date: Not a valid date value.</a>',
+        '<a href="#lines-0-grade">Ingredient 1 · Grade: Use at most 40 characters.</a>',
+        '<a href="#lines-0-quantity_kg">Ingredient 1 · Quantity (kg): Enter a quantity above '
+        '0 and up to 1,000,000 kg.</a>',
+        '<a href="#lines-1-ingredient">Ingredient 2: Choose an ingredient for this line, or '
+        'clear it.</a>',
+        '<a href="#lines-2-other">Ingredient 3 · If other, which ingredient?: Tell us which '
+        'ingredient you need.</a>',
+        '<a href="#consent">Consent: Tick this box so that we may reply.</a>',
+    ]
+    for field_id in ("company", "lines-0-quantity_kg", "lines-1-ingredient", "lines-2-other",
+                     "consent"):  # each message is beside its field too, once
+        assert f'<div id="{field_id}-error" class="invalid-feedback d-block">' in page
+    assert page.count("Tell us which ingredient you need.") == 2  # summary and beside it
+    assert _count_inquiries() == 0
+
+
+def test_no_ingredient_at_all_is_one_error_on_the_first_line(catalog, client):
+    response = _post(client, **{"lines-0-ingredient": "", "lines-0-grade": None,
+                                "lines-0-form": None, "lines-0-compute": None})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = page[page.index('id="error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert re.findall(r"<li>(.*?)</li>", summary) == [
+        '<a href="#lines-0-ingredient">Ingredient 1: Choose at least one ingredient.</a>']
 
 
 def test_a_computed_line_without_a_product_plan_is_an_error(catalog, client):
