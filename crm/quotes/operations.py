@@ -204,9 +204,11 @@ def send_quote(session, *, quote: Quote, actor) -> str:
 
 def revise_quote(session, *, quote: Quote, actor) -> Quote:
     """A new draft revision with the same number and lines; the old one is superseded
-    when the revision is sent."""
+    when the revision is sent. Refused, as a first draft is, for a lead lost, spam or
+    merged away."""
     if quote.status in (Q.DRAFT, Q.ACCEPTED, Q.SUPERSEDED):
         raise QuoteError(f"A {quote.status.value} quote cannot be revised.")
+    _refuse_closed_lead(quote.lead)
     latest = session.scalar(select(Quote).where(Quote.number == quote.number)
                             .order_by(Quote.revision.desc()).limit(1))
     if latest.id != quote.id:

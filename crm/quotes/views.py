@@ -19,7 +19,7 @@ from crm.leads.timeline import load_lead
 from crm.quotes import operations, queries
 from crm.quotes.forms import QuoteFilterForm, QuoteForm
 from crm.quotes.models import Quote, QuoteStatus
-from crm.quotes.operations import QuoteError
+from crm.quotes.operations import LEAD_CLOSED_TO_ANSWERS, QuoteError
 from crm.quotes.public_views import document_helpers, pdf_response
 
 bp = staff_blueprint("quotes", __name__, roles=(Role.SALES,), url_prefix="/dashboard/quotes")
@@ -68,7 +68,8 @@ def _render(quote: Quote, *, form: QuoteForm | None = None, status: int = 200):
     return render_template(
         "quotes/show.html", quote=quote, lead=quote.lead, revisions=revisions,
         latest=revisions[-1], form=form, errors=form.error_list() if form else [],
-        can_revise=quote.status in REVISABLE and revisions[-1].id == quote.id,
+        can_revise=quote.status in REVISABLE and revisions[-1].id == quote.id
+        and quote.lead.status not in LEAD_CLOSED_TO_ANSWERS,
     ), status
 
 

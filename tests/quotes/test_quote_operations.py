@@ -414,6 +414,27 @@ def test_a_lost_or_spam_lead_gets_no_quote(lead, owner, status):
         OutboxEmail.template == "quote_sent")).all()
 
 
+@pytest.mark.parametrize("status", [LeadStatus.LOST, LeadStatus.SPAM])
+def test_a_lost_or_spam_lead_gets_no_revision_either(lead, owner, status):
+    """A revision is a new draft: refused as a first draft is, until the lead is reopened."""
+    quote, _ = sent(lead, owner)
+    from crm.leads import operations as leads
+
+    leads.change_status(db.session, lead=lead, status=status, actor=owner,
+                        lost_reason="Went local")
+    db.session.commit()
+    with pytest.raises(QuoteError, match=f"{status.label.lower()} lead"):
+        operations.revise_quote(db.session, quote=quote, actor=owner)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Quote.id)).where(
+        Quote.number == quote.number)) == 1
+    if status is LeadStatus.LOST:  # reopened: revisions are possible again
+        leads.change_status(db.session, lead=lead, status=LeadStatus.QUALIFIED, actor=owner)
+        revision = operations.revise_quote(db.session, quote=quote, actor=owner)
+        db.session.commit()
+        assert revision.revision == 2 and revision.status is Q.DRAFT
+
+
 def test_the_expire_command_expires_only_open_quotes_past_validity(runner, catalog, owner):
     yesterday = utcnow().date() - timedelta(days=1)
 

@@ -333,6 +333,19 @@ def test_revising_from_the_builder(client, auth, lead, owner):
     assert "This quote was superseded." in page and builder(second) in page
 
 
+def test_a_lost_leads_quote_offers_no_revision_and_refuses_one(client, auth, lead, owner):
+    auth.login(owner)
+    quote, _ = sent_quote(lead, owner)
+    assert f"{builder(quote)}/revise" in client.get(builder(quote)).get_data(as_text=True)
+    lead_operations.change_status(db.session, lead=lead, status=LeadStatus.LOST, actor=owner,
+                                  lost_reason="Went with a competitor")
+    db.session.commit()
+    assert f"{builder(quote)}/revise" not in client.get(builder(quote)).get_data(as_text=True)
+    response = client.post(f"{builder(quote)}/revise", follow_redirects=True)
+    assert "A lost lead gets no quote. Reopen it first." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Quote.id))) == 1
+
+
 def test_a_read_only_quote_shows_what_happened(client, auth, lead, owner):
     quote, link = sent_quote(lead, owner)
     client.get(link)
