@@ -8,6 +8,7 @@ from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import ActivityKind, LeadStatus
 from crm.leads.operations import record_activity
+from crm.leads.timeline import sales_users
 from crm.notifications import notify
 from crm.quotes.models import Quote, QuoteStatus
 from crm.quotes.operations import LEAD_CLOSED_TO_ANSWERS, QuoteError
@@ -77,11 +78,16 @@ def decline_quote(session, *, quote: Quote, reason: str) -> None:
 
 
 def _tell_owner(session, quote: Quote, template: str) -> None:
+    """The lead's owner hears of the answer; with no active owner, the whole sales team does
+    (as the intake alerts them of a new lead), so that no order waits unseen."""
     owner = quote.lead.owner
     if owner is not None and owner.active:
-        notify(session, template=template, to=owner.email, related=quote,
-               key=f"{template}:{quote.id}",
-               context={"quote": quote, "lead": quote.lead, "owner": owner,
+        recipients, key = [owner], (lambda user: f"{template}:{quote.id}")
+    else:
+        recipients, key = sales_users(session), (lambda user: f"{template}:{quote.id}:{user.id}")
+    for user in recipients:
+        notify(session, template=template, to=user.email, related=quote, key=key(user),
+               context={"quote": quote, "lead": quote.lead, "owner": user,
                         "url": external_url(f"/dashboard/leads/{quote.lead_id}")})
 
 

@@ -305,6 +305,30 @@ def test_accepting_wins_the_lead_and_tells_the_owner(lead, owner):
         answers.decline_quote(db.session, quote=quote, reason="Changed my mind")
 
 
+@pytest.mark.parametrize("answer", ["accepted", "declined"])
+@pytest.mark.parametrize("owner_is", ["inactive", "none"])
+def test_with_no_active_owner_the_sales_team_hears_the_answer(lead, owner, answer, owner_is):
+    """As a new lead without an owner alerts the whole team: an order nobody hears of waits."""
+    from tests.factories import make_user
+
+    quote, _ = sent(lead, owner)
+    team = [make_user(role="sales"), make_user(role="sales")]
+    if owner_is == "inactive":
+        owner.active = False
+    else:  # unassigned: its former owner is one of the team
+        lead.owner = None
+        team.append(owner)
+    make_user(role="moderator")
+    if answer == "accepted":
+        answers.accept_quote(db.session, quote=quote, name="Ana Formulator", ip=None)
+    else:
+        answers.decline_quote(db.session, quote=quote, reason="")
+    db.session.commit()
+    told = emails(f"quote_{answer}")
+    assert sorted(email.recipient for email in told) == sorted(user.email for user in team)
+    assert all(quote.label in email.subject for email in told)
+
+
 def test_accepting_needs_a_name(lead, owner):
     quote, _ = sent(lead, owner)
     with pytest.raises(QuoteError, match="full name"):
