@@ -133,6 +133,8 @@ class QuoteForm(Form):
                           validators=[_at_most(2000)],
                           description="Printed on the quote the customer sees.")
     lines = FieldList(FormField(QuoteLineForm, "Line"), min_entries=1, max_entries=50)
+    version = IntegerField(widget=HiddenInput(), validators=[
+        InputRequired("This form is out of date. Reload the page and try again.")])
     send = SubmitField("Send to customer")  # save, then send: what is on screen is sent
 
     @classmethod
@@ -148,7 +150,14 @@ class QuoteForm(Form):
         } for line in quote.lines]
         return cls(formdata=None, currency=quote.currency, incoterm=quote.incoterm,
                    incoterm_place=quote.incoterm_place, payment_terms=quote.payment_terms,
-                   valid_until=quote.valid_until, notes=quote.notes, lines=[*lines, {}])
+                   valid_until=quote.valid_until, notes=quote.notes, lines=[*lines, {}],
+                   version=quote.version)
+
+    def as_of(self, quote: Quote) -> "QuoteForm":
+        """After a refused save: what was typed stays, now carrying the quote's current
+        version, so that saving it again is a choice made knowing of the other change."""
+        self.version.data, self.version.raw_data = quote.version, None
+        return self
 
     def validate_lines(self, field):
         if not any(entry.form.is_kept for entry in field.entries):
@@ -161,7 +170,7 @@ class QuoteForm(Form):
         return {"currency": self.currency.data, "incoterm": self.incoterm.data,
                 "incoterm_place": self.incoterm_place.data or "",
                 "payment_terms": self.payment_terms.data, "valid_until": self.valid_until.data,
-                "notes": self.notes.data or ""}
+                "notes": self.notes.data or "", "expected_version": self.version.data}
 
 
 class AcceptForm(Form):

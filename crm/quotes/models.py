@@ -64,6 +64,11 @@ class Quote(db.Model):
     declined_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(String(500))
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"))
+    # Every change writes the row and checks this: of two changes made at once (a save and
+    # a send, an acceptance and a refusal), the second finds the row changed and does nothing.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     lead = relationship("Lead", back_populates="quotes")
     lines: Mapped[list["QuoteLine"]] = relationship(

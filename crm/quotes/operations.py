@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from crm.catalog.formulation import CENT, KG, money, round_to_packs, tier_price
 from crm.catalog.models import Ingredient
@@ -149,12 +150,24 @@ def draft_from_lead(session, *, lead: Lead, actor, currency: str = "USD") -> tup
     return quote, warnings
 
 
+STALE_DRAFT = ("Someone else saved this draft after you opened it, so nothing was saved. "
+               "Your changes are still below: save again to replace theirs, or reload the "
+               "page to see them.")
+
+
 def update_draft(session, *, quote: Quote, lines: list[LineInput], currency: str,
                  incoterm: str, incoterm_place: str, payment_terms: str, valid_until: date,
-                 notes: str) -> list[str]:
-    """Edit a draft; totals are recomputed. Returns warnings for staff."""
+                 notes: str, expected_version: int | None = None) -> list[str]:
+    """Edit a draft; totals are recomputed. ``expected_version`` is the quote's version when
+    the editor was opened: a draft saved since is not overwritten. Returns warnings for
+    staff."""
     if quote.status is not Q.DRAFT:
         raise QuoteError("Only a draft can be edited; make a revision instead.")
+    if expected_version is not None and quote.version != expected_version:
+        raise QuoteError(STALE_DRAFT)
+    # Write the row even when only the lines change, so that its version refuses this save
+    # if the quote was sent (or saved) meanwhile: no line changes under a sent email.
+    flag_modified(quote, "total")
     if valid_until < utcnow().date():
         raise QuoteError("The validity date is in the past.")
     quote.currency, quote.incoterm = currency, incoterm

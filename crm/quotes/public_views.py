@@ -116,8 +116,10 @@ def _render(quote: Quote, token: str, *, status: int = 200, **forms):
 @bp.get("/q/<token>")
 def show(token: str):
     quote = _quote(token)
-    answers.mark_viewed(db.session, quote=quote)  # the first view only
-    db.session.commit()
+    # The first view only. Answered or replaced meanwhile: that stands, and the view, run
+    # again on the fresh row, changes nothing.
+    commit_with_retries(db.session, lambda: answers.mark_viewed(db.session, quote=quote),
+                        retry_on=StaleDataError)
     return _render(quote, token)
 
 

@@ -37,8 +37,8 @@ def _quote(quote_id: int) -> Quote:
     ) or abort(404)
 
 
-LEAD_RACE = ("Someone else changed this lead at the same moment, so nothing was done. "
-             "Check the lead and try again.")
+RACE = ("Someone else changed this quote or its lead at the same moment, so nothing was "
+        "done. Check them and try again.")
 
 
 def _run(operation) -> tuple[bool, object]:
@@ -51,9 +51,9 @@ def _run(operation) -> tuple[bool, object]:
         db.session.rollback()
         flash(str(exc), "error")
         return False, None
-    except StaleDataError:  # the quote's lead was saved by someone else meanwhile
+    except StaleDataError:  # the quote or its lead was saved by someone else meanwhile
         db.session.rollback()
-        flash(LEAD_RACE, "error")
+        flash(RACE, "error")
         return False, None
     return True, result
 
@@ -114,6 +114,7 @@ def show(quote_id: int):
                 flash(warning, "warning")
             return redirect(url_for(".show", quote_id=quote.id), 303)
         quote = _quote(quote_id)
+        form.as_of(quote)
     return _render(quote, form=form, status=400)
 
 

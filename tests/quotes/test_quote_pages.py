@@ -5,10 +5,12 @@ import html
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from crm.core.types import utcnow
 from crm.extensions import db
@@ -38,7 +40,7 @@ def form_of(quote, **changes) -> dict:
     """The builder's form as posted: the quote's terms and lines, with ``changes``."""
     data = {"currency": quote.currency, "incoterm": "FOB", "incoterm_place": "Rotterdam",
             "payment_terms": "30 days net", "valid_until": quote.valid_until.isoformat(),
-            "notes": "Samples ship within a week."}
+            "notes": "Samples ship within a week.", "version": str(quote.version)}
     for n, line in enumerate(quote.lines):
         prefix = f"lines-{n}-"
         data.update({
@@ -311,10 +313,77 @@ def test_sending_while_someone_saves_the_lead_says_so_and_sends_nothing(
     monkeypatch.setattr(operations, "send_quote", send_while_staff_save)
     response = client.post(f"{builder(quote)}/send", follow_redirects=True)
     assert response.status_code == 200
-    assert "changed this lead at the same moment" in response.get_data(as_text=True)
+    assert "changed this quote or its lead at the same moment" in response.get_data(as_text=True)
     assert db.session.get(Quote, quote.id).status is Q.DRAFT
     assert not db.session.scalar(select(func.count(OutboxEmail.id)).where(
         OutboxEmail.template == "quote_sent"))
+
+
+def in_another_request(change):
+    """Run ``change(session)`` in a session of its own and commit it, as a request that
+    lands between this one's read and its write."""
+    with Session(db.engine) as other:
+        change(other)
+        other.commit()
+
+
+def test_a_save_racing_the_send_of_the_same_draft_changes_nothing_sent(
+        client, auth, lead, owner, monkeypatch):
+    auth.login(owner)
+    quote = draft_through_the_page(client, lead)
+    before = [(line.description, line.quantity_kg, line.line_total) for line in quote.lines]
+    update_draft = operations.update_draft
+
+    def save_while_a_colleague_sends(session, **kwargs):
+        assert kwargs["quote"].status is Q.DRAFT  # the page has read the draft...
+        in_another_request(lambda other: operations.send_quote(  # ...when it is sent
+            other, quote=other.get(Quote, quote.id), actor=None))
+        return update_draft(session, **kwargs)
+
+    monkeypatch.setattr(operations, "update_draft", save_while_a_colleague_sends)
+    response = client.post(builder(quote), data=form_of(quote, **{
+        "lines-0-quantity_kg": "1", "lines-0-price_per_kg": "1",
+        "lines-0-override_reason": COMPETITOR}))
+    assert response.status_code == 400
+    assert "changed this quote or its lead at the same moment" in response.get_data(
+        as_text=True)
+    db.session.expire_all()
+    quote = db.session.get(Quote, quote.id)
+    assert quote.status is Q.SENT  # as emailed, line for line
+    assert [(line.description, line.quantity_kg, line.line_total)
+            for line in quote.lines] == before
+
+
+def test_a_draft_saved_by_a_colleague_is_not_overwritten_by_an_older_editor(
+        client, auth, lead, owner):
+    auth.login(owner)
+    quote = draft_through_the_page(client, lead)
+    opened = form_of(quote)  # the editor as this user opened it
+    colleague = make_user(role="sales")
+    in_another_request(lambda other: operations.update_draft(
+        other, quote=other.get(Quote, quote.id), lines=[operations.LineInput(
+            description="L-Serine", quantity_kg=Decimal(500), ingredient_id=None,
+            price_per_kg=Decimal("41.50"))], currency="USD", incoterm="DAP",
+        incoterm_place="Chicago", payment_terms="60 days net",
+        valid_until=quote.valid_until, notes=f"Agreed by {colleague.name}",
+        expected_version=quote.version))
+    response = client.post(builder(quote), data={**opened, "notes": "Mine"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Someone else saved this draft after you opened it" in page
+    assert "Mine" in page  # what was typed stays, to be saved again knowingly
+    db.session.expire_all()
+    quote = db.session.get(Quote, quote.id)
+    assert (quote.notes, quote.incoterm, quote.total) == (
+        f"Agreed by {colleague.name}", "DAP", Decimal("20750.00"))
+
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page)[1]
+    assert int(version) == quote.version
+    response = client.post(builder(quote), data={**opened, "notes": "Mine",
+                                                  "version": version})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Quote, quote.id).notes == "Mine"
 
 
 def test_revising_from_the_builder(client, auth, lead, owner):
@@ -476,6 +545,48 @@ def test_accepting_while_staff_save_the_lead_wins_it_and_keeps_their_change(
     db.session.refresh(lead)
     assert lead.status is LeadStatus.WON and lead.next_action_note == "Call the buyer"
     assert activities(lead, "accepted by") == 1
+
+
+def test_accepting_while_the_customer_declines_in_another_tab_counts_only_one_answer(
+        client, lead, owner, monkeypatch):
+    quote, link = sent_quote(lead, owner)
+    accept = answers.accept_quote
+
+    def accept_while_declined_elsewhere(session, **kwargs):
+        if kwargs["quote"].status is not Q.DECLINED:  # read as open, then declined elsewhere
+            in_another_request(lambda other: answers.decline_quote(
+                other, quote=other.get(Quote, quote.id), reason="Over our budget"))
+        accept(session, **kwargs)
+
+    monkeypatch.setattr(answers, "accept_quote", accept_while_declined_elsewhere)
+    response = client.post(f"{link}/accept", data={"name": "Ana Formulator", "agree": "y"})
+    assert response.status_code == 400
+    assert "can no longer be answered" in response.get_data(as_text=True)
+    db.session.expire_all()
+    quote, lead = db.session.get(Quote, quote.id), db.session.get(Lead, lead.id)
+    assert quote.status is Q.DECLINED and quote.accepted_at is None
+    assert lead.status is LeadStatus.QUOTED
+    assert [email.template for email in db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.template.like("quote_%ed")))] == ["quote_declined"]
+
+
+def test_a_view_at_the_moment_of_acceptance_leaves_the_quote_accepted(
+        client, lead, owner, monkeypatch):
+    quote, link = sent_quote(lead, owner)
+    mark_viewed = answers.mark_viewed
+
+    def view_while_accepted_elsewhere(session, **kwargs):
+        if kwargs["quote"].status is Q.SENT:  # the page read it as sent, then it is accepted
+            in_another_request(lambda other: answers.accept_quote(
+                other, quote=other.get(Quote, quote.id), name="Ana Formulator", ip=None))
+        mark_viewed(session, **kwargs)
+
+    monkeypatch.setattr(answers, "mark_viewed", view_while_accepted_elsewhere)
+    response = client.get(link)
+    assert response.status_code == 200
+    assert "Accepted by Ana Formulator" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Quote, quote.id).status is Q.ACCEPTED
 
 
 def test_an_answer_with_errors_is_summed_up_where_the_page_opens(client, lead, owner):
