@@ -226,6 +226,9 @@ def revise_quote(session, *, quote: Quote, actor) -> Quote:
                             .order_by(Quote.revision.desc()).limit(1))
     if latest.id != quote.id:
         raise QuoteError(f"Revise the latest version, {latest.label}.")
+    # Write the revised row too (written first in the flush): of two revisions made at once,
+    # the second finds its version changed (StaleDataError), not its number taken.
+    flag_modified(quote, "status")
     _, token_hash = new_token()
     revision = Quote(
         number=quote.number, revision=quote.revision + 1, lead_id=quote.lead_id,

@@ -415,6 +415,29 @@ def test_a_lost_leads_quote_offers_no_revision_and_refuses_one(client, auth, lea
     assert db.session.scalar(select(func.count(Quote.id))) == 1
 
 
+def test_revising_twice_at_once_makes_one_revision(client, auth, lead, owner, monkeypatch):
+    """A double click on Revise: both requests find rev. 1 the latest; the second to write
+    is told, instead of failing on the number and revision already taken (a 500)."""
+    auth.login(owner)
+    first, _ = sent_quote(lead, owner)
+    new_token, calls = operations.new_token, []
+
+    def token_while_the_other_click_revises():
+        if not calls:  # this click has found rev. 1 the latest; the other one lands now
+            calls.append(1)
+            in_another_request(lambda other: operations.revise_quote(
+                other, quote=other.get(Quote, first.id), actor=None))
+        return new_token()
+
+    monkeypatch.setattr(operations, "new_token", token_while_the_other_click_revises)
+    response = client.post(f"{builder(first)}/revise", follow_redirects=True)
+    assert response.status_code == 200
+    assert "changed this quote or its lead at the same moment" in response.get_data(
+        as_text=True)
+    assert db.session.scalars(select(Quote.revision).where(
+        Quote.number == first.number).order_by(Quote.revision)).all() == [1, 2]
+
+
 def test_a_read_only_quote_shows_what_happened(client, auth, lead, owner):
     quote, link = sent_quote(lead, owner)
     client.get(link)
