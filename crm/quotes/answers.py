@@ -46,7 +46,8 @@ def _refuse_if_closed(session, quote: Quote, today: date) -> None:
 
 
 def accept_quote(session, *, quote: Quote, name: str, ip: str | None) -> None:
-    """The customer accepts: the lead is won and its owner told. Twice is harmless."""
+    """The customer accepts: the lead is won, its owner told, and the customer sent a record
+    of what they accepted. Twice is harmless."""
     if quote.status is Q.ACCEPTED:
         return
     _refuse_if_closed(session, quote, utcnow().date())
@@ -61,6 +62,11 @@ def accept_quote(session, *, quote: Quote, name: str, ip: str | None) -> None:
                     body=f"Quote {quote.label} accepted by {quote.accepted_by_name}",
                     quote_id=quote.id, before=before.value, after="won")
     _tell_owner(session, quote, "quote_accepted")
+    # The customer's own record of what they accepted, and when (their buyers file it).
+    owner = lead.owner if lead.owner is not None and lead.owner.active else None
+    notify(session, template="quote_acceptance", to=lead.contact.email, related=quote,
+           key=f"quote-acceptance:{quote.id}",
+           context={"quote": quote, "lead": lead, "owner": owner})
 
 
 def decline_quote(session, *, quote: Quote, reason: str) -> None:

@@ -137,7 +137,8 @@ def accept(token: str):
         return _render(quote, token, accept_form=form, status=400)
     return _answer(quote, token, lambda: answers.accept_quote(
         db.session, quote=quote, name=form.name.data, ip=request.remote_addr),
-        "Thank you: your acceptance is recorded and we have been told.")
+        "Thank you: your acceptance is recorded, we have been told, and a copy is on its "
+        "way to you by email.")
 
 
 @bp.post("/q/<token>/decline")

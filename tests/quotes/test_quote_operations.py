@@ -305,6 +305,29 @@ def test_accepting_wins_the_lead_and_tells_the_owner(lead, owner):
         answers.decline_quote(db.session, quote=quote, reason="Changed my mind")
 
 
+def test_the_customer_gets_a_record_of_their_acceptance_once(lead, owner):
+    quote, _ = sent(lead, owner)
+    answers.accept_quote(db.session, quote=quote, name="Ana Formulator", ip=None)
+    db.session.commit()
+    [email] = emails("quote_acceptance")
+    assert email.recipient == lead.contact.email
+    assert email.subject == f"Your acceptance of quote {quote.label} is recorded"
+    assert "signed by Ana Formulator" in email.body_text
+    assert "Total: 12,675.00 USD" in email.body_text and owner.name in email.body_text
+    answers.accept_quote(db.session, quote=quote, name="Ana Formulator", ip=None)
+    db.session.commit()
+    assert len(emails("quote_acceptance")) == 1
+
+
+def test_a_refusal_sends_the_customer_nothing(lead, owner):
+    quote, _ = sent(lead, owner)
+    answers.decline_quote(db.session, quote=quote, reason="")
+    db.session.commit()
+    assert [email.recipient for email in db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.template.like("quote_%"), OutboxEmail.template != "quote_sent"))] == [
+        owner.email]
+
+
 @pytest.mark.parametrize("answer", ["accepted", "declined"])
 @pytest.mark.parametrize("owner_is", ["inactive", "none"])
 def test_with_no_active_owner_the_sales_team_hears_the_answer(lead, owner, answer, owner_is):

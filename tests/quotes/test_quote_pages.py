@@ -542,7 +542,10 @@ def test_accepting_wins_the_lead_and_a_second_click_is_harmless(client, lead, ow
     assert activities(lead, "accepted by") == 1
     assert db.session.scalar(select(func.count(OutboxEmail.id)).where(
         OutboxEmail.template == "quote_accepted")) == 1
+    assert db.session.scalars(select(OutboxEmail.recipient).where(
+        OutboxEmail.template == "quote_acceptance")).all() == [lead.contact.email]
     page = client.get(link).get_data(as_text=True)
+    assert "a copy is on its way to you by email" in page
     date = quote.accepted_at.strftime("%-d %B %Y")
     assert f"Accepted by Ana Formulator on {date}" in page
     assert f"{link}/accept" not in page and "127.0.0.1" not in page
