@@ -215,6 +215,17 @@ def send_quote(session, *, quote: Quote, actor) -> str:
     return token
 
 
+def discard_draft(session, *, quote: Quote, actor) -> None:
+    """Delete a draft that was never sent (a second click on "Draft", a false start): the
+    lead's quotes keep only what is real. Its number is not given out again."""
+    if quote.status is not Q.DRAFT:
+        raise QuoteError(f"A {quote.status.value} quote stays on record; only a draft can "
+                         "be discarded.")
+    record_activity(session, lead=quote.lead, kind=ActivityKind.QUOTE, actor=actor,
+                    body=f"Quote {quote.label} draft discarded")
+    session.delete(quote)  # its version guards it: a draft sent meanwhile is not deleted
+
+
 def revise_quote(session, *, quote: Quote, actor) -> Quote:
     """A new draft revision with the same number and lines; the old one is superseded
     when the revision is sent. Refused, as a first draft is, for a lead lost, spam or

@@ -138,6 +138,18 @@ def send(quote_id: int):
     return redirect(url_for(".show", quote_id=quote.id), 303)
 
 
+@bp.post("/<int:quote_id>/discard")
+def discard(quote_id: int):
+    quote = _quote(quote_id)
+    label, lead_id = quote.label, quote.lead_id
+    done, _ = _run(lambda: operations.discard_draft(db.session, quote=quote,
+                                                    actor=current_user))
+    if not done:
+        return redirect(url_for(".show", quote_id=quote_id), 303)
+    flash(f"The draft {label} is discarded.", "success")
+    return redirect(url_for("leads.show", lead_id=lead_id), 303)
+
+
 @bp.post("/<int:quote_id>/revise")
 def revise(quote_id: int):
     quote = _quote(quote_id)

@@ -461,6 +461,25 @@ def test_a_lost_or_spam_lead_gets_no_quote(lead, owner, status):
         OutboxEmail.template == "quote_sent")).all()
 
 
+def test_only_a_draft_can_be_discarded(lead, owner):
+    from crm.quotes.models import QuoteLine
+
+    first, _ = sent(lead, owner)
+    with pytest.raises(QuoteError, match="only a draft can be discarded"):
+        operations.discard_draft(db.session, quote=first, actor=owner)
+    db.session.rollback()
+    second = operations.revise_quote(db.session, quote=first, actor=owner)
+    db.session.commit()
+    second_id = second.id
+    operations.discard_draft(db.session, quote=second, actor=owner)
+    db.session.commit()
+    assert db.session.get(Quote, second_id) is None
+    assert not db.session.scalars(select(QuoteLine).where(QuoteLine.quote_id == second_id)).all()
+    assert quote_activities(lead, f"Quote {first.number} rev. 2 draft discarded") == 1
+    assert first.status is Q.SENT  # untouched, and the latest again: it can be revised
+    assert operations.revise_quote(db.session, quote=first, actor=owner).revision == 2
+
+
 @pytest.mark.parametrize("status", [LeadStatus.LOST, LeadStatus.SPAM])
 def test_a_lost_or_spam_lead_gets_no_revision_either(lead, owner, status):
     """A revision is a new draft: refused as a first draft is, until the lead is reopened."""

@@ -438,6 +438,26 @@ def test_revising_twice_at_once_makes_one_revision(client, auth, lead, owner, mo
         Quote.number == first.number).order_by(Quote.revision)).all() == [1, 2]
 
 
+def test_a_draft_is_discarded_from_the_builder_and_a_sent_quote_is_not(
+        client, auth, lead, owner):
+    auth.login(owner)
+    spare = draft_through_the_page(client, lead)  # the second click on "Draft"
+    path, number = builder(spare), spare.number
+    assert f"{path}/discard" in client.get(path).get_data(as_text=True)
+    response = client.post(f"{path}/discard", follow_redirects=True)
+    assert response.request.path == f"/dashboard/leads/{lead.id}"
+    page = response.get_data(as_text=True)
+    assert f"The draft {number} is discarded." in page
+    assert f'href="{path}"' not in page  # gone from the lead's quotes
+    assert client.get(path).status_code == 404
+
+    quote, _ = sent_quote(lead, owner)
+    assert f"{builder(quote)}/discard" not in client.get(builder(quote)).get_data(as_text=True)
+    response = client.post(f"{builder(quote)}/discard", follow_redirects=True)
+    assert "only a draft can be discarded" in response.get_data(as_text=True)
+    assert db.session.get(Quote, quote.id).status is Q.SENT
+
+
 def test_a_read_only_quote_shows_what_happened(client, auth, lead, owner):
     quote, link = sent_quote(lead, owner)
     client.get(link)
