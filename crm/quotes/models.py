@@ -37,7 +37,11 @@ class Quote(db.Model):
     __tablename__ = "quotes"
     __table_args__ = (
         UniqueConstraint("number", "revision"),
-        Index("ix_quotes_status_valid", "status", "valid_until"),
+        # The quotes list's views, each in the order it reads; the first two hold what the
+        # overview's quotes card sums (currency, total), so it reads no quote.
+        Index("ix_quotes_status_valid_total", "status", "valid_until", "currency", "total"),
+        Index("ix_quotes_status_accepted_total", "status", "accepted_at", "currency", "total"),
+        Index("ix_quotes_status_created", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +59,7 @@ class Quote(db.Model):
     # Only a hash of the customer's link is kept; the link itself is in their email.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
     viewed_at: Mapped[datetime | None]
     accepted_at: Mapped[datetime | None]

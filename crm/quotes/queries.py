@@ -1,13 +1,14 @@
 """Read-only queries behind the quotes list and the overview's quotes card: each a fixed
 number of statements whatever the number of quotes."""
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, select, union_all
 
-from crm.core.paging import Page, fetch_page, page_number
+from crm.core.paging import PAGE_SIZE, Page, limited, page_number
 from crm.leads.models import Lead
 from crm.leads.search import search_condition
 from crm.quotes.models import Quote, QuoteStatus
@@ -51,25 +52,50 @@ class QuoteFilters:
         return {name: value for name, value in args.items() if value}
 
 
+QUOTE_NUMBER = re.compile(r"(?i)Q-\d{1,4}(-\d{0,5})?")
+
+
 def _search(session, q: str):
-    """Quotes whose number starts with ``q`` (``Q-2026-0012``, any case), or whose lead's
-    reference, company, contact or email contains it (through the lead search index)."""
+    """(condition, whether it is on the leads). A term that looks like a quote number
+    (``Q-2026-0012``, any case, or its start): the quotes whose number starts with it. Any
+    other term: the quotes of the leads whose reference, company, contact or email contains
+    it, through the lead search index (which then drives the query). One or the other: an
+    OR of the two read every quote and searched the leads for each (3 s at 100,000 leads)."""
     term = q.strip()
-    leads = select(Lead.id).where(search_condition(session, term))
-    return or_(Quote.number.startswith(term.upper(), autoescape=True),
-               Quote.lead_id.in_(leads))
+    if QUOTE_NUMBER.fullmatch(term):
+        # Numbers starting so: a range of the (number, revision) index, from the prefix to
+        # the prefix with its last character the next one up. Hyphens in the same places in
+        # every number (a trailing one dropped) keep it a range under any collation.
+        prefix = term.upper().rstrip("-")
+        following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return and_(Quote.number >= prefix, Quote.number < following), False
+    return search_condition(session, term), True
 
 
 def quote_page(session, *, filters: QuoteFilters, page: int | None) -> Page:
-    """One page of the list, in one statement."""
+    """One page of the list, in one statement: the page's quotes are chosen first (through
+    the index of the view's order, joining the leads only to filter by them), then joined to
+    their leads, 51 rows, not every quote of the view."""
     _, statuses, order = VIEWS[filters.view]
-    query = select(*ROW_COLUMNS).join(Lead, Lead.id == Quote.lead_id).where(
-        Quote.status.in_(statuses))
+    number = page_number(page)
+    chosen = select(Quote.id)
+    if set(statuses) != set(Q):
+        chosen = chosen.where(Quote.status.in_(statuses))
+    on_leads = []
     if filters.mine:
-        query = query.where(Lead.owner_id == filters.me_id)
+        on_leads.append(Lead.owner_id == filters.me_id)
     if filters.q:
-        query = query.where(_search(session, filters.q))
-    return fetch_page(session, query.order_by(*order), page_number(page))
+        condition, of_leads = _search(session, filters.q)
+        if of_leads:
+            on_leads.append(condition)
+        else:
+            chosen = chosen.where(condition)
+    if on_leads:
+        chosen = chosen.join(Lead, Lead.id == Quote.lead_id).where(*on_leads)
+    chosen = limited(chosen.order_by(*order), PAGE_SIZE + 1, (number - 1) * PAGE_SIZE)
+    rows = session.execute(select(*ROW_COLUMNS).join(Lead, Lead.id == Quote.lead_id)
+                           .where(Quote.id.in_(chosen)).order_by(*order)).all()
+    return Page(items=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
 
 
 @dataclass(frozen=True)
@@ -110,22 +136,22 @@ class QuoteSummary:
 def summary(session, *, today: date) -> QuoteSummary:
     """The team's quotes at a glance, per currency, in one statement: awaiting an answer
     (and their value), expiring within ``EXPIRING_DAYS``, accepted in the last
-    ``ACCEPTED_DAYS`` (and their value)."""
-    awaiting = Quote.status.in_(AWAITING)
-    expiring = and_(awaiting, Quote.valid_until <= today + timedelta(days=EXPIRING_DAYS))
+    ``ACCEPTED_DAYS`` (and their value). Each half reads an index that holds all it needs
+    (status, date, currency, total), not the quotes."""
+    soon = today + timedelta(days=EXPIRING_DAYS)
     since = datetime.combine(today - timedelta(days=ACCEPTED_DAYS), time.min, UTC)
-    accepted = and_(Quote.status == Q.ACCEPTED, Quote.accepted_at >= since)
-
-    def count(condition):
-        return func.count().filter(condition)
-
-    def total(condition):
-        return func.coalesce(func.sum(Quote.total).filter(condition), 0)
-
-    rows = session.execute(
-        select(Quote.currency, count(awaiting), total(awaiting), count(expiring),
-               count(accepted), total(accepted))
-        .where(or_(awaiting, accepted)).group_by(Quote.currency).order_by(Quote.currency)
-    ).all()
-    return QuoteSummary([CurrencyFigures(row[0], row[1], Decimal(row[2]), row[3], row[4],
-                                         Decimal(row[5])) for row in rows])
+    zero = literal(0)
+    awaiting = select(
+        Quote.currency, func.count(), func.sum(Quote.total),
+        func.count().filter(Quote.valid_until <= soon), zero, zero,
+    ).where(Quote.status.in_(AWAITING)).group_by(Quote.currency)
+    accepted = select(
+        Quote.currency, zero, zero, zero, func.count(), func.sum(Quote.total),
+    ).where(Quote.status == Q.ACCEPTED, Quote.accepted_at >= since).group_by(Quote.currency)
+    figures: dict[str, list] = {}
+    for currency, *values in session.execute(union_all(awaiting, accepted)):
+        sums = figures.setdefault(currency, [0, Decimal(0), 0, 0, Decimal(0)])
+        for n, value in enumerate(values):
+            sums[n] += Decimal(str(value)) if n in (1, 4) else value
+    return QuoteSummary([CurrencyFigures(currency, *sums)
+                         for currency, sums in sorted(figures.items())])

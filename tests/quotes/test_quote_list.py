@@ -97,6 +97,9 @@ def test_search_by_quote_number_or_company(client, auth, seller):
     auth.login(seller)
     assert labels(client.get(LIST, query_string={"q": "acmevi"})) == [acme.label]
     assert labels(client.get(LIST, query_string={"q": other.number.lower()})) == [other.label]
+    year = other.number[:7]  # "Q-2026-": every quote of the year
+    assert set(labels(client.get(LIST, query_string={"q": year}))) == {acme.label, other.label}
+    assert labels(client.get(LIST, query_string={"q": "Q-1999"})) == []
     page = client.get(LIST, query_string={"q": "nothing-like-it"}).get_data(as_text=True)
     assert "No quotes match" in page
 
