@@ -484,6 +484,22 @@ def test_the_lead_page_lists_its_quotes_newest_first(client, auth, lead, owner):
     assert f"Quote {first.label} sent" in page  # the timeline
 
 
+def test_the_lead_facts_give_the_value_of_the_latest_live_quote(client, auth, lead, owner):
+    auth.login(owner)
+
+    def quoted() -> str:
+        page = client.get(f"/dashboard/leads/{lead.id}").get_data(as_text=True)
+        row = page[page.index("<dt>Quoted</dt>"):]
+        return " ".join(row[:row.index("</dd>")].split())
+
+    assert quoted().endswith("<dd>—")
+    operations.draft_from_lead(db.session, lead=lead, actor=owner)  # a draft is no offer
+    db.session.commit()
+    assert quoted().endswith("<dd>—")
+    first, _ = sent_quote(lead, owner)
+    assert f"12,675.00 USD ({first.label}, sent)" in quoted()
+
+
 # --- the customer's page -----------------------------------------------------------------------
 
 def test_the_customer_page_shows_the_quote_and_no_staff_data(client, lead, owner):
