@@ -288,6 +288,15 @@ def test_customer_accepts_the_quote_from_the_email(site, page, browser, shot):
     expect(seller_page.locator("body")).to_contain_text("Won")
     expect(seller_page.locator(".timeline")).to_contain_text("accepted by Ana Formulator")
     shot(seller_page, "lead-won")
+    # The quotes list: no longer awaiting an answer, among the accepted ones.
+    seller_page.click("nav >> text=Quotes")
+    seller_page.fill("input[name=q]", "Acceptco")
+    seller_page.click("button:has-text('Filter')")
+    expect(seller_page.locator(".quote-list tbody")).to_contain_text("No quotes match")
+    seller_page.select_option("select[name=view]", "accepted")
+    seller_page.click("button:has-text('Filter')")
+    expect(seller_page.locator(".quote-list .quote-label")).to_have_text([number])
+    shot(seller_page, "quotes-accepted")
     seller_page.context.close()
 
 
