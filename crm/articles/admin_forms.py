@@ -64,7 +64,8 @@ class ArticleForm(Form):
     published_at = UTCDateTimeLocalField(
         "Publication date (UTC)",
         validators=[Optional()],
-        description="Leave empty to use the moment the article is first published.",
+        description="Leave empty to use the moment the article is first published. A later "
+                    "date schedules it: the public sees it from then on.",
     )
     comments_open = BooleanField("Comments open", default=True)
     preview = SubmitField("Preview")

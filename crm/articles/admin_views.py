@@ -11,6 +11,7 @@ from crm.articles.rendering import render_markdown
 from crm.auth.guard import staff_blueprint
 from crm.core.database import commit_with_retries
 from crm.core.forms import render_form_page
+from crm.core.templating import format_datetime
 from crm.extensions import db
 
 bp = staff_blueprint("article_admin", __name__, roles=(), url_prefix="/dashboard/articles")
@@ -71,4 +72,6 @@ def edit(article_id: int):
 
 
 def _state(article: Article) -> str:
+    if article.is_scheduled:
+        return f" and scheduled for {format_datetime(article.published_at)}"
     return " and published" if article.published else " as a draft"

@@ -30,6 +30,16 @@ class Article(db.Model):
 
     author = relationship("User")
 
+    @property
+    def is_scheduled(self) -> bool:
+        """Published with a date still to come: the public sees it from that moment."""
+        return bool(self.published and self.published_at and self.published_at > utcnow())
+
+    @property
+    def is_public(self) -> bool:
+        """What ``crm.articles.queries.public_articles`` selects, for one article."""
+        return bool(self.published and self.published_at and not self.is_scheduled)
+
     def __repr__(self) -> str:
         return f"<Article {self.slug}>"
 

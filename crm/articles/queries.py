@@ -3,11 +3,12 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Row
 
 from crm.articles.models import Article, Comment, CommentStatus
 from crm.core.database import is_row_id
+from crm.core.types import utcnow
 
 # Only what a public page may show: plain rows of these columns, so no template can reach
 # an email or IP, and a 1,000-comment thread costs no ORM objects.
@@ -15,6 +16,24 @@ PUBLIC_COLUMNS = (
     Comment.id, Comment.parent_id, Comment.depth, Comment.author_name, Comment.author_url,
     Comment.body_html, Comment.created_at, Comment.staff_author_id, Comment.status,
 )
+
+
+def is_public():
+    """The condition of an article the public may read: published, and its publication date
+    reached (a later date schedules it)."""
+    return and_(Article.published.is_(True), Article.published_at <= utcnow())
+
+
+def public_articles(session) -> list[Article]:
+    """The articles the public may read, newest first."""
+    return session.scalars(
+        select(Article).where(is_public()).order_by(Article.published_at.desc(), Article.id.desc())
+    ).all()
+
+
+def public_article(session, slug: str) -> Article | None:
+    """The article at ``slug`` if the public may read it."""
+    return session.scalar(select(Article).where(Article.slug == slug, is_public()))
 
 
 @dataclass

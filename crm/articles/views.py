@@ -26,9 +26,7 @@ MY_COMMENTS = "my_comments"  # ids of this browser's comments awaiting moderatio
 
 @bp.get("/")
 def home():
-    articles = db.session.scalars(
-        select(Article).where(Article.published.is_(True)).order_by(Article.published_at.desc())
-    ).all()
+    articles = queries.public_articles(db.session)
     featured = db.session.scalars(
         select(Ingredient)
         .where(Ingredient.featured.is_(True), Ingredient.active.is_(True))
@@ -38,9 +36,7 @@ def home():
 
 
 def _published(slug: str) -> Article:
-    return db.session.scalar(
-        select(Article).where(Article.slug == slug, Article.published.is_(True))
-    ) or abort(404)
+    return queries.public_article(db.session, slug) or abort(404)
 
 
 def _render_article(article: Article, form: CommentForm, status: int = 200):

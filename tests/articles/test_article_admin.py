@@ -239,6 +239,22 @@ def test_a_given_publication_date_is_kept_as_utc(client, auth):
     assert 'value="2025-03-04T09:30:00"' in form
 
 
+def test_a_future_date_schedules_the_article_and_says_so(client, auth):
+    auth.login("admin")
+    later = (utcnow() + timedelta(days=3)).replace(microsecond=0)
+    response = client.post("/dashboard/articles/new", data=_form(
+        slug="later", published_at=later.strftime("%Y-%m-%dT%H:%M:%S")), follow_redirects=True)
+    listing = response.get_data(as_text=True)
+    assert f"is saved and scheduled for {later:%-d %b %Y %H:%M} UTC" in listing
+    assert "Scheduled" in listing
+    assert 'href="/articles/later"' not in listing  # no "View" link: the public gets a 404
+    article = db.session.scalar(select(Article).where(Article.slug == "later"))
+    assert article.published and article.is_scheduled and not article.is_public
+    assert client.get("/articles/later").status_code == 404
+    form = client.get(f"/dashboard/articles/{article.id}").get_data(as_text=True)
+    assert "Scheduled" in form and 'href="/articles/later"' not in form
+
+
 def test_unpublishing_hides_the_article(client, auth):
     article = make_article(slug="going")
     auth.login("admin")

@@ -42,3 +42,14 @@ def test_demo_content_serves(client, runner):
     article = client.get("/articles/formulating-with-l-serine")
     assert article.status_code == 200
     assert b"<table>" in article.data
+
+
+def test_an_article_dated_in_the_future_stays_hidden_until_then(client):
+    """Published with a future date is scheduled: not listed, not readable, no comments."""
+    make_article(title="Scheduled piece", slug="later", published_at=utcnow() + timedelta(days=2))
+    make_article(title="Live piece", slug="now", published_at=utcnow() - timedelta(minutes=1))
+    page = client.get("/").get_data(as_text=True)
+    assert "Live piece" in page and "Scheduled piece" not in page
+    assert client.get("/articles/later").status_code == 404
+    assert client.post("/articles/later/comments", data={"body": "x"}).status_code == 404
+    assert client.get("/articles/now").status_code == 200
