@@ -4,6 +4,7 @@ Pure checks on plain values; ``crm.catalog.operations.save_ingredient`` applies 
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from crm.catalog.models import Ingredient
 
 SLUG_MAX_LENGTH = 120
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-CAS_PATTERN = re.compile(r"^(\d{2,7})-(\d{2})-(\d)$")
+CAS_PATTERN = re.compile(r"^([0-9]{2,7})-([0-9]{2})-([0-9])$")  # \d would take any script's
 NAME_MAX_LENGTH = 120
 DESCRIPTION_MAX_LENGTH = 5000
 GRADE_MAX_LENGTH = 40  # PriceTier.grade
@@ -77,7 +78,7 @@ class CatalogError(ValueError):
 
 
 def cas_check_digit_ok(cas: str) -> bool:
-    """True when ``cas`` reads ``\\d{2,7}-\\d{2}-\\d`` and its last digit checks out.
+    """True when ``cas`` reads ``NN…N-NN-N`` (ASCII digits) and its last digit checks out.
 
     The check digit is the sum of the other digits, each times its position counted from the
     right (1, 2, 3…), modulo 10: 56-45-1 → 5×1 + 4×2 + 6×3 + 5×4 = 51 → 1.
@@ -158,7 +159,8 @@ def _checked_slug(session, check: _Checker, *, slug: str | None, name: str,
 
 
 def _checked_cas(check: _Checker, cas_number: str | None) -> str | None:
-    cas = (cas_number or "").strip() or None
+    # NFKC turns full-width digits and hyphens (pasted from CJK documents) into ASCII.
+    cas = unicodedata.normalize("NFKC", cas_number or "").strip() or None
     if cas is None:
         return None
     if not CAS_PATTERN.fullmatch(cas):

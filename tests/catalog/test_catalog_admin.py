@@ -289,6 +289,17 @@ def test_cas_check_digit(cas, valid):
     assert rules.cas_check_digit_ok(cas) is valid
 
 
+def test_a_cas_number_typed_in_full_width_digits_is_stored_in_ascii(app):
+    """A CAS number is ASCII: one pasted from a Japanese or Chinese document is converted;
+    digits of other scripts (which the pattern's \\d matched) are refused."""
+    ingredient = make_ingredient(cas_number="１０７-３５-７")
+    assert ingredient.cas_number == "107-35-7"
+    with pytest.raises(CatalogError) as caught:
+        make_ingredient(slug="taurine-2", cas_number="١٠٧-٣٥-٧")  # Arabic-Indic digits
+    assert [p.field for p in caught.value.problems] == ["cas_number"]
+    assert "Write the CAS number as digits in three groups" in str(caught.value)
+
+
 def test_the_operation_lists_every_problem_at_once(app):
     with pytest.raises(CatalogError) as caught:
         operations.save_ingredient(
