@@ -1,9 +1,15 @@
 """Every model, imported once so that the metadata (and Alembic) sees all tables."""
 
-from crm.articles.models import Article, Comment, ModerationSettings, ThreadCache
+from crm.articles.models import (
+    Article,
+    ArticleOldSlug,
+    Comment,
+    ModerationSettings,
+    ThreadCache,
+)
 from crm.audit.models import AuditEvent
 from crm.auth.models import Territory, User
-from crm.catalog.models import Ingredient, PriceTier, SpecRow
+from crm.catalog.models import Ingredient, IngredientOldSlug, PriceTier, SpecRow
 from crm.leads.models import (
     Activity,
     AssignmentCursor,
@@ -19,6 +25,7 @@ from crm.quotes.models import Quote, QuoteCounter, QuoteLine
 __all__ = [
     "Activity",
     "Article",
+    "ArticleOldSlug",
     "AssignmentCursor",
     "AuditEvent",
     "Comment",
@@ -26,6 +33,7 @@ __all__ = [
     "Contact",
     "EmailOptOut",
     "Ingredient",
+    "IngredientOldSlug",
     "Inquiry",
     "Lead",
     "ModerationSettings",

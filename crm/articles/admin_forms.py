@@ -48,7 +48,8 @@ class ArticleForm(Form):
             Regexp(SLUG_PATTERN, message="Use only lower-case letters a–z, digits and single "
                                          "hyphens, e.g. formulating-with-glycine."),
         ],
-        description="The address: /articles/<slug>. Leave empty to make it from the title.",
+        description="The address: /articles/<slug>. Leave empty to make it from the title. "
+                    "After a change, the old address redirects to the new one.",
     )
     summary = TextAreaField(
         "Summary", filters=[_strip], validators=[Length(max=500)],

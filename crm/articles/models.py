@@ -44,6 +44,19 @@ class Article(db.Model):
         return f"<Article {self.slug}>"
 
 
+class ArticleOldSlug(db.Model):
+    """An address an article had before its slug changed: ``/articles/<slug>`` redirects to
+    the article's current one. A slug is live on one article or old for one, never both."""
+
+    __tablename__ = "article_old_slugs"
+
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    retired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class CommentStatus(enum.Enum):
     PENDING = "pending"
     APPROVED = "approved"

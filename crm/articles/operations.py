@@ -4,9 +4,9 @@ import re
 from datetime import datetime
 
 from slugify import slugify
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from crm.articles.models import Article
+from crm.articles.models import Article, ArticleOldSlug
 from crm.articles.rendering import render_markdown
 from crm.articles.thread_cache import invalidate
 from crm.audit.operations import record_event
@@ -74,11 +74,22 @@ def _apply(session, article: Article, *, title, slug, summary, body_markdown, pu
         "comments_open": bool(comments_open),
     }
     changed = [name for name in _AUDITED_FIELDS if getattr(article, name) != values[name]]
+    if article.slug != values["slug"]:
+        _retire_slug(session, article, values["slug"])
     for name, value in values.items():
         setattr(article, name, value)
     # Rendered here, once per save, so that reading an article never runs Markdown.
     article.body_html = render_markdown(body_markdown)
     return {"changed": changed}
+
+
+def _retire_slug(session, article: Article, new_slug: str) -> None:
+    """Keep the slug ``article`` gives up as an old address that redirects to it. A slug
+    taken live (back, or by another article) is no longer anyone's old address."""
+    session.execute(delete(ArticleOldSlug).where(ArticleOldSlug.slug == new_slug))
+    if article.id is not None and article.slug:
+        session.merge(ArticleOldSlug(slug=article.slug, article_id=article.id,
+                                     retired_at=utcnow()))
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Row
 
-from crm.articles.models import Article, Comment, CommentStatus
+from crm.articles.models import Article, ArticleOldSlug, Comment, CommentStatus
 from crm.core.database import is_row_id
 from crm.core.types import utcnow
 
@@ -34,6 +34,13 @@ def public_articles(session) -> list[Article]:
 def public_article(session, slug: str) -> Article | None:
     """The article at ``slug`` if the public may read it."""
     return session.scalar(select(Article).where(Article.slug == slug, is_public()))
+
+
+def renamed_article_slug(session, old_slug: str) -> str | None:
+    """The current slug of the public article that was at ``old_slug`` before, if any."""
+    return session.scalar(
+        select(Article.slug).join(ArticleOldSlug, ArticleOldSlug.article_id == Article.id)
+        .where(ArticleOldSlug.slug == old_slug, is_public()))
 
 
 @dataclass

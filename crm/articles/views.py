@@ -18,6 +18,7 @@ from crm.articles.forms import CommentForm
 from crm.articles.models import Article
 from crm.catalog.models import Ingredient
 from crm.core.forms import issue_form_ticket, read_form_ticket
+from crm.core.urls import moved_permanently
 from crm.extensions import db, limiter
 
 bp = Blueprint("articles", __name__)
@@ -53,8 +54,12 @@ def _render_article(article: Article, form: CommentForm, status: int = 200):
 
 @bp.get("/articles/<slug>")
 def show(slug: str):
+    article = queries.public_article(db.session, slug)
+    if article is None:  # an address the article had before its slug changed?
+        new_slug = queries.renamed_article_slug(db.session, slug) or abort(404)
+        return moved_permanently(url_for(".show", slug=new_slug))
     form = CommentForm(parent_id=request.args.get("reply_to", type=int))
-    return _render_article(_published(slug), form)
+    return _render_article(article, form)
 
 
 @bp.post("/articles/<slug>/comments")

@@ -125,7 +125,7 @@ class IngredientForm(Form):
                            message="Use only lower-case letters a–z, digits and single hyphens, "
                                    "e.g. l-serine.")],
         description="The address: /ingredients/<slug>. Leave empty to make it from the name. "
-                    "Changing it breaks links to the old address.",
+                    "After a change, the old address redirects to the new one.",
     )
     cas_number = StringField("CAS number", filters=[_strip], validators=[_at_most(20)],
                              description="Optional, e.g. 56-45-1.")

@@ -76,3 +76,16 @@ class PriceTier(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
 
     ingredient: Mapped[Ingredient] = relationship(back_populates="price_tiers")
+
+
+class IngredientOldSlug(db.Model):
+    """An address an ingredient had before its slug changed: ``/ingredients/<slug>`` (and its
+    PDF) redirect to the current one. A slug is live on one ingredient or old for one."""
+
+    __tablename__ = "ingredient_old_slugs"
+
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    ingredient_id: Mapped[int] = mapped_column(
+        ForeignKey("ingredients.id", ondelete="CASCADE"), index=True
+    )
+    retired_at: Mapped[datetime] = mapped_column(default=utcnow)

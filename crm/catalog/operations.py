@@ -6,8 +6,10 @@ valid, so a refused save leaves the ingredient (and the session) as it was.
 
 from decimal import Decimal
 
+from sqlalchemy import delete
+
 from crm.audit.operations import record_event
-from crm.catalog.models import Ingredient, PriceTier, SpecRow
+from crm.catalog.models import Ingredient, IngredientOldSlug, PriceTier, SpecRow
 from crm.catalog.rules import (  # noqa: F401  (CatalogError, SpecLine, TierLine: the API)
     _AUDITED_FIELDS,
     DESCRIPTION_MAX_LENGTH,
@@ -29,6 +31,7 @@ from crm.catalog.rules import (  # noqa: F401  (CatalogError, SpecLine, TierLine
     _Checker,
     clean_list,
 )
+from crm.core.types import utcnow
 
 
 def _apply_specs(ingredient: Ingredient, specs: list[SpecLine]) -> bool:
@@ -66,6 +69,15 @@ def _apply_tiers(ingredient: Ingredient, tiers: list[TierLine]) -> bool:
     after = {_tier_key(line.grade, line.min_kg, line.currency): line.price_per_kg
              for line in tiers}
     return before != after
+
+
+def _retire_slug(session, ingredient: Ingredient | None, new_slug: str) -> None:
+    """Keep the slug ``ingredient`` gives up as an old address that redirects to it (spec
+    sheets already sent print it). A slug taken live is no longer anyone's old address."""
+    session.execute(delete(IngredientOldSlug).where(IngredientOldSlug.slug == new_slug))
+    if ingredient is not None and ingredient.id is not None and ingredient.slug:
+        session.merge(IngredientOldSlug(slug=ingredient.slug, ingredient_id=ingredient.id,
+                                        retired_at=utcnow()))
 
 
 def save_ingredient(
@@ -111,6 +123,8 @@ def save_ingredient(
     if check.problems:
         raise CatalogError(check.problems)
 
+    if ingredient is None or ingredient.slug != slug:
+        _retire_slug(session, ingredient, slug)
     created = ingredient is None
     if created:
         ingredient = Ingredient()

@@ -7,10 +7,10 @@ from flask import Blueprint, Response, abort, current_app, render_template, url_
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from crm.catalog.models import Ingredient
+from crm.catalog.models import Ingredient, IngredientOldSlug
 from crm.catalog.pdf import html_to_pdf
 from crm.core.types import utcnow
-from crm.core.urls import external_url
+from crm.core.urls import external_url, moved_permanently
 from crm.extensions import db, limiter
 
 bp = Blueprint("catalog", __name__)
@@ -30,11 +30,19 @@ def format_kg(value: Decimal | None) -> str:
     return f"{Decimal(value).normalize():,f} kg"
 
 
-def _active(slug: str, *, with_specs: bool = False) -> Ingredient:
-    query = select(Ingredient).where(Ingredient.slug == slug, Ingredient.active.is_(True))
-    if with_specs:
-        query = query.options(selectinload(Ingredient.specs))
-    return db.session.scalar(query) or abort(404)
+def _active(slug: str, endpoint: str) -> Ingredient:
+    """The active ingredient at ``slug`` (with its spec rows); at a slug it had before,
+    a 301 to the same page at the current one."""
+    ingredient = db.session.scalar(
+        select(Ingredient).where(Ingredient.slug == slug, Ingredient.active.is_(True))
+        .options(selectinload(Ingredient.specs)))
+    if ingredient is None:
+        new_slug = db.session.scalar(
+            select(Ingredient.slug)
+            .join(IngredientOldSlug, IngredientOldSlug.ingredient_id == Ingredient.id)
+            .where(IngredientOldSlug.slug == slug, Ingredient.active.is_(True))) or abort(404)
+        abort(moved_permanently(url_for(endpoint, slug=new_slug)))
+    return ingredient
 
 
 @bp.get("/ingredients")
@@ -47,14 +55,14 @@ def index():
 
 @bp.get("/ingredients/<slug>")
 def show(slug: str):
-    ingredient = _active(slug, with_specs=True)
+    ingredient = _active(slug, ".show")
     return render_template("catalog/show.html", ingredient=ingredient)
 
 
 @bp.get("/ingredients/<slug>.pdf")
 @limiter.limit(_pdf_rate_limit)
 def pdf(slug: str):
-    ingredient = _active(slug, with_specs=True)
+    ingredient = _active(slug, ".pdf")
     html = render_template(
         "catalog/spec_sheet_pdf.html", ingredient=ingredient,
         page_url=external_url(url_for(".show", slug=ingredient.slug)),

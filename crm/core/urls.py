@@ -2,7 +2,7 @@
 
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app
+from flask import current_app, redirect, request
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from crm.core.database import MAX_ROW_ID
@@ -28,6 +28,12 @@ def is_safe_next(target: str | None) -> bool:
 def external_url(path: str) -> str:
     """An absolute link for emails, built from CRM_BASE_URL, never from the request's Host."""
     return current_app.config["CRM_BASE_URL"] + path
+
+
+def moved_permanently(path: str):
+    """A 301 to ``path`` (a page's new address), keeping the request's query string as sent."""
+    query = request.query_string.decode("latin-1")
+    return redirect(f"{path}?{query}" if query else path, 301)
 
 
 class IdConverter(IntegerConverter):

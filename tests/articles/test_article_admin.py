@@ -334,3 +334,52 @@ def test_operations_work_without_http(app):
     assert [e.action for e in db.session.scalars(
         select(AuditEvent).order_by(AuditEvent.id))] == [
         "user.created", "article.created", "article.updated", "article.published"]
+
+
+def _rename(client, article, slug, **fields):
+    response = client.post(f"/dashboard/articles/{article.id}",
+                           data=_form(title=article.title, slug=slug, **fields))
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_a_changed_slug_leaves_the_old_address_redirecting(client, auth):
+    """Links in emails, other sites and bookmarks keep working after a rename (as
+    WordPress keeps an article's old slugs), in one hop, keeping the query string."""
+    article = make_article(slug="serine-dosing", title="Serine dosing")
+    auth.login("admin")
+    _rename(client, article, "serine-dose-guide")
+    _rename(client, article, "l-serine-dose-guide")
+    for old in ("serine-dosing", "serine-dose-guide"):
+        response = client.get(f"/articles/{old}?reply_to=7&slug=x&_external=1")
+        assert response.status_code == 301, old
+        assert response.headers["Location"] == \
+            "/articles/l-serine-dose-guide?reply_to=7&slug=x&_external=1"
+    assert client.get("/articles/l-serine-dose-guide").status_code == 200
+    # Taking an old slug back makes it live again, and the other one redirects.
+    _rename(client, article, "serine-dosing")
+    assert client.get("/articles/serine-dosing").status_code == 200
+    assert client.get("/articles/l-serine-dose-guide").headers["Location"] == \
+        "/articles/serine-dosing"
+
+
+def test_a_retired_slug_goes_to_the_article_that_takes_it(client, auth):
+    first = make_article(slug="glycine-guide", title="First")
+    auth.login("admin")
+    _rename(client, first, "glycine-guide-2024")
+    second = make_article(slug="placeholder", title="Second")
+    _rename(client, second, "glycine-guide")  # an old address, not a live one: allowed
+    page = client.get("/articles/glycine-guide")
+    assert page.status_code == 200 and "Second" in page.get_data(as_text=True)
+    # Renaming the second away now redirects the address to it, not to the first.
+    _rename(client, second, "glycine-guide-2025")
+    assert client.get("/articles/glycine-guide").headers["Location"] == \
+        "/articles/glycine-guide-2025"
+
+
+def test_an_old_slug_of_a_hidden_article_is_not_found(client, auth):
+    article = make_article(slug="before", title="Hidden later")
+    auth.login("admin")
+    _rename(client, article, "after", published=None)
+    assert client.get("/articles/before").status_code == 404
+    assert client.get("/articles/after").status_code == 404
+    assert client.get("/articles/no-such-article").status_code == 404

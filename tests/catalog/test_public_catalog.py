@@ -163,3 +163,23 @@ def test_pdfs_embed_data_urls_and_fetch_nothing_else(tmp_path):
     assert _images(html_to_pdf(f"<p>{local}</p>")) == 0
     assert _images(html_to_pdf(f'<p style="background: url({image.as_uri()})">x</p>')) == 0
     assert _images(html_to_pdf('<p><img src="secret.png"></p>')) == 0
+
+
+def test_a_changed_slug_leaves_the_old_addresses_redirecting(client):
+    """Spec sheets already sent out print the page's address: it keeps working."""
+    ingredient = make_ingredient()
+    for slug in ("taurine-usp", "taurine-powder"):
+        make_ingredient(ingredient=ingredient, slug=slug)
+    for old in ("taurine", "taurine-usp"):
+        page = client.get(f"/ingredients/{old}")
+        assert page.status_code == 301 and page.headers["Location"] == "/ingredients/taurine-powder"
+        pdf = client.get(f"/ingredients/{old}.pdf")
+        assert pdf.status_code == 301
+        assert pdf.headers["Location"] == "/ingredients/taurine-powder.pdf"
+    assert client.get("/ingredients/taurine-powder").status_code == 200
+    # A new ingredient may take a retired slug: the live one wins.
+    make_ingredient(name="Taurine Granular", slug="taurine")
+    page = client.get("/ingredients/taurine")
+    assert page.status_code == 200 and "Taurine Granular" in page.get_data(as_text=True)
+    make_ingredient(ingredient=ingredient, slug="taurine-powder", active=False)
+    assert client.get("/ingredients/taurine-usp").status_code == 404
