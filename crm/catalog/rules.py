@@ -245,4 +245,23 @@ def _checked_tiers(check: _Checker, tiers, grades: list[str]) -> list[TierLine]:
                              line.currency))
     if len(kept) > MAX_PRICE_TIERS:
         check.add("tiers", f"An ingredient holds at most {MAX_PRICE_TIERS} price tiers.")
+    _check_tier_order(check, kept, seen)
     return kept
+
+
+def _check_tier_order(check: _Checker, tiers: list[TierLine], rows: dict) -> None:
+    """Within a grade and currency, a tier from a larger quantity costs no more per kg:
+    otherwise an order just past a threshold costs more in all than one just below it."""
+    ladders: dict[tuple, list[TierLine]] = {}
+    for tier in tiers:
+        ladders.setdefault((tier.grade, tier.currency), []).append(tier)
+    for ladder in ladders.values():
+        ladder.sort(key=lambda tier: tier.min_kg)
+        for smaller, larger in zip(ladder, ladder[1:], strict=False):
+            if larger.price_per_kg > smaller.price_per_kg:
+                row = rows[(larger.grade, larger.min_kg.normalize(), larger.currency)]
+                check.add("tiers", f"{larger.grade} from {_kg(larger.min_kg)} kg would cost "
+                                   f"more per kg ({larger.price_per_kg} {larger.currency}) than "
+                                   f"from {_kg(smaller.min_kg)} kg ({smaller.price_per_kg} "
+                                   f"{smaller.currency}): a larger order cannot cost more per "
+                                   "kg.", row, "price_per_kg")

@@ -175,6 +175,9 @@ REFUSED = {
         {"price_tiers-0-price_per_kg": "Infinity"}, "Enter the price per kg as a number."),
     "a price that is no number": (
         {"price_tiers-0-price_per_kg": "sNaN"}, "Enter the price per kg as a number."),
+    "a larger quantity priced higher per kg than a smaller one": (
+        {"price_tiers-1-price_per_kg": "32.00"},
+        "USP from 500 kg would cost more per kg (32.00 USD) than from 100 kg (31.50 USD)"),
     "a price with a million digits": (
         {"price_tiers-0-price_per_kg": "1e999999"}, "Enter a price per kg above 0 and up to"),
 }
