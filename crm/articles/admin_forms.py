@@ -2,8 +2,16 @@
 
 from datetime import UTC
 
-from wtforms import BooleanField, DateTimeLocalField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
 from crm.articles.operations import SLUG_MAX_LENGTH, SLUG_PATTERN
 from crm.core.forms import Form
@@ -69,5 +77,13 @@ class ArticleForm(Form):
                     "date schedules it: the public sees it from then on.",
     )
     comments_open = BooleanField("Comments open", default=True)
+    # The article's version when the form was opened: a save over a newer one is refused.
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     preview = SubmitField("Preview")
     save = SubmitField("Save")
+
+
+def show_saved_version(form: ArticleForm, version: int) -> None:
+    """After a refused save: carry the version now saved, so that sending the form again
+    is a deliberate choice to replace it."""
+    form.version.data, form.version.raw_data = version, None

@@ -3,9 +3,11 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm.articles import operations
-from crm.articles.admin_forms import ArticleForm
+from crm.articles.admin_forms import ArticleForm, show_saved_version
 from crm.articles.models import Article
 from crm.articles.rendering import render_markdown
 from crm.auth.guard import staff_blueprint
@@ -16,6 +18,9 @@ from crm.extensions import db
 
 bp = staff_blueprint("article_admin", __name__, roles=(), url_prefix="/dashboard/articles")
 
+# A save that lost a race runs again on fresh rows: a slug taken meanwhile or a version moved
+# on then gives its readable error.
+RETRIED = (IntegrityError, StaleDataError)
 _FIELDS = ("title", "slug", "summary", "body_markdown", "published", "published_at",
            "comments_open")
 
@@ -62,7 +67,13 @@ def edit(article_id: int):
         else:
             try:
                 commit_with_retries(db.session, lambda: operations.update_article(
-                    db.session, article=article, **_article_values(form), actor=current_user))
+                    db.session, article=article, **_article_values(form), actor=current_user,
+                    expected_version=form.version.data), retry_on=RETRIED)
+            except operations.ArticleConflict as exc:
+                form.form_errors.append(str(exc))
+                show_saved_version(form, article.version)
+                return render_form_page("article_admin/form.html", form, article=article,
+                                        preview=None)[0], 409
             except operations.ArticleError as exc:
                 form.slug.errors.append(str(exc))
             else:

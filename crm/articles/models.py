@@ -27,8 +27,13 @@ class Article(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Bumped by each save that changes something; the edit form carries it, so a save made
+    # over someone else's newer one is refused, not silently undoing it.
+    version: Mapped[int] = mapped_column(default=1)
 
     author = relationship("User")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     @property
     def is_scheduled(self) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from crm.articles.models import Article, ArticleOldSlug
 from crm.articles.rendering import render_markdown
 from crm.articles.thread_cache import invalidate
-from crm.audit.operations import record_event
+from crm.audit.operations import changed_since_message, record_event
 from crm.core.types import utcnow
 
 SLUG_MAX_LENGTH = 120
@@ -25,6 +25,10 @@ class ArticleError(ValueError):
 
 class SlugTakenError(ArticleError):
     """Another article already uses the slug."""
+
+
+class ArticleConflict(ArticleError):
+    """Someone else saved the article after this user opened it; nothing was changed."""
 
 
 def make_slug(title: str) -> str:
@@ -121,14 +125,19 @@ def create_article(
 def update_article(
     session, *, article: Article, title: str, slug: str | None, summary: str,
     body_markdown: str, published: bool, published_at: datetime | None, comments_open: bool,
-    actor,
+    actor, expected_version: int | None = None,
 ) -> Article:
-    """Change an article and re-render its body. Raises ArticleError (SlugTakenError)."""
+    """Change an article and re-render its body. Raises ArticleError (SlugTakenError), or
+    ArticleConflict when ``expected_version`` (the version the form was opened at) is not
+    the article's any more: someone else saved it since."""
+    if expected_version is not None and article.version != expected_version:
+        raise ArticleConflict(changed_since_message(session, article, "article"))
     was_published = article.published
     changes = _apply(session, article, title=title, slug=slug, summary=summary,
                      body_markdown=body_markdown, published=published,
                      published_at=published_at, comments_open=comments_open)
     if changes["changed"]:
+        article.version += 1
         record_event(session, actor=actor, action="article.updated", obj=article,
                      slug=article.slug, **changes)
         invalidate(session, article.id)  # reply links follow the slug and comments_open

@@ -27,6 +27,7 @@ from wtforms.validators import (
     Regexp,
     StopValidation,
 )
+from wtforms.widgets import HiddenInput
 
 from crm.catalog import rules
 from crm.catalog.operations import SpecLine, TierLine
@@ -144,6 +145,8 @@ class IngredientForm(Form):
     max_daily_dose_mg = PlainDecimalField(
         "Reference maximum daily dose (mg) — staff only", validators=[Optional()],
         description="Warns sales staff about a customer's dose. Never shown to customers.")
+    # The ingredient's version when the form was opened: a save over a newer one is refused.
+    version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     featured = BooleanField("Featured on the home page")
     active = BooleanField("Active", default=True,
                           description="Inactive ingredients have no public page.")
@@ -183,6 +186,11 @@ class IngredientForm(Form):
                                     row.price_per_kg.data, row.currency.data)
                            for row in self.price_tiers]
         return values
+
+    def show_saved_version(self, version: int) -> None:
+        """After a refused save: carry the version now saved, so that sending the form again
+        is a deliberate choice to replace it."""
+        self.version.data, self.version.raw_data = version, None
 
     def show_problems(self, problems) -> None:
         """Put each problem the operation found beside its field (or its row's cell)."""

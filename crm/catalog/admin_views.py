@@ -3,7 +3,9 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm.auth.guard import staff_blueprint
 from crm.catalog import operations
@@ -44,7 +46,13 @@ def _edit_form(ingredient: Ingredient | None):
     elif form.validate_on_submit():
         try:
             ingredient = commit_with_retries(db.session, lambda: operations.save_ingredient(
-                db.session, ingredient=ingredient, **form.values(), actor=current_user))
+                db.session, ingredient=ingredient, **form.values(), actor=current_user,
+                expected_version=form.version.data), retry_on=(IntegrityError, StaleDataError))
+        except operations.CatalogConflict as exc:
+            form.show_problems(exc.problems)
+            form.show_saved_version(ingredient.version)
+            return render_form_page("catalog_admin/form.html", form,
+                                    ingredient=ingredient)[0], 409
         except operations.CatalogError as exc:
             form.show_problems(exc.problems)
         else:

@@ -31,6 +31,11 @@ class Ingredient(db.Model):
     featured: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by each save that changes something, spec rows and tiers included; the edit
+    # form carries it, so a save made over someone else's newer one is refused.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     specs: Mapped[list["SpecRow"]] = relationship(
         back_populates="ingredient", cascade="all, delete-orphan", order_by="SpecRow.position"

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete
 
-from crm.audit.operations import record_event
+from crm.audit.operations import changed_since_message, record_event
 from crm.catalog.models import Ingredient, IngredientOldSlug, PriceTier, SpecRow
 from crm.catalog.rules import (  # noqa: F401  (CatalogError, SpecLine, TierLine: the API)
     _AUDITED_FIELDS,
@@ -19,6 +19,7 @@ from crm.catalog.rules import (  # noqa: F401  (CatalogError, SpecLine, TierLine
     MAX_LEAD_TIME_DAYS,
     MAX_LIST_ITEMS,
     NAME_MAX_LENGTH,
+    CatalogConflict,
     CatalogError,
     SpecLine,
     TierLine,
@@ -85,7 +86,7 @@ def save_ingredient(
     cas_number: str | None, description: str, grades: list[str], forms: list[str],
     pack_size_kg: Decimal | None, moq_kg: Decimal | None, lead_time_days: int | None,
     max_daily_dose_mg: Decimal | None, featured: bool, active: bool,
-    specs: list[SpecLine], tiers: list[TierLine], actor,
+    specs: list[SpecLine], tiers: list[TierLine], actor, expected_version: int | None = None,
 ) -> Ingredient:
     """Create (``ingredient=None``) or update an ingredient with its spec rows and price tiers.
 
@@ -93,7 +94,12 @@ def save_ingredient(
     changes nothing when any value breaks a rule: CAS check digit, MOQ a whole number of packs
     of at least one, tier grades among the ingredient's grades, one price per (grade, min kg,
     currency). Records an ``ingredient.created`` or ``ingredient.updated`` audit event.
+    Raises CatalogConflict when ``expected_version`` (the version the form was opened at) is
+    not the ingredient's any more: someone else saved it since.
     """
+    if (ingredient is not None and expected_version is not None
+            and ingredient.version != expected_version):
+        raise CatalogConflict(changed_since_message(session, ingredient, "ingredient"))
     check = _Checker()
     name = " ".join((name or "").split())
     if not name or len(name) > NAME_MAX_LENGTH:
@@ -143,6 +149,8 @@ def save_ingredient(
         changed.append("specs")
     if _apply_tiers(ingredient, tiers):
         changed.append("price_tiers")
+    if changed and not created:
+        ingredient.version += 1  # also when only rows changed: the UPDATE checks the old one
     session.flush()
     if created:
         record_event(session, actor=actor, action="ingredient.created", obj=ingredient,

@@ -77,6 +77,13 @@ class CatalogError(ValueError):
         super().__init__(" ".join(problem.message for problem in problems))
 
 
+class CatalogConflict(CatalogError):
+    """Someone else saved the ingredient after this user opened it; nothing was changed."""
+
+    def __init__(self, message: str):
+        super().__init__([Problem("", message)])
+
+
 def cas_check_digit_ok(cas: str) -> bool:
     """True when ``cas`` reads ``NN…N-NN-N`` (ASCII digits) and its last digit checks out.
 

@@ -383,3 +383,33 @@ def test_an_old_slug_of_a_hidden_article_is_not_found(client, auth):
     assert client.get("/articles/before").status_code == 404
     assert client.get("/articles/after").status_code == 404
     assert client.get("/articles/no-such-article").status_code == 404
+
+
+def test_a_save_over_someone_elses_newer_save_is_refused_and_keeps_what_was_typed(client,
+                                                                                  auth):
+    """Two admins open the same article; the first saves. The second's save would silently
+    undo the first's: it is refused (409), names who changed it, and keeps what they typed."""
+    article = make_article(slug="shared", title="Shared", body_markdown="Original.")
+    first = make_user(role="admin", name="Fay First")
+    auth.login("admin")
+    opened = client.get(f"/dashboard/articles/{article.id}").get_data(as_text=True)
+    assert 'name="version" type="hidden" value="1"' in opened
+    operations.update_article(
+        db.session, article=article, title="Shared", slug="shared", summary="",
+        body_markdown="First admin's text.", published=True, published_at=None,
+        comments_open=True, actor=first)
+    db.session.commit()
+    response = client.post(f"/dashboard/articles/{article.id}", data=_form(
+        title="Shared", slug="shared", body_markdown="Second admin's text.", version="1"))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "was changed by Fay First at" in page
+    assert "Second admin&#39;s text." in page  # what they typed, to compare and resend
+    assert 'name="version" type="hidden" value="2"' in page  # resending is deliberate
+    db.session.refresh(article)
+    assert article.body_markdown == "First admin's text."
+    response = client.post(f"/dashboard/articles/{article.id}", data=_form(
+        title="Shared", slug="shared", body_markdown="Second admin's text.", version="2"))
+    assert response.status_code == 302
+    db.session.refresh(article)
+    assert article.body_markdown == "Second admin's text." and article.version == 3

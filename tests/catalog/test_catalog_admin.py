@@ -351,3 +351,40 @@ def test_a_slug_taken_between_the_check_and_the_save_is_a_form_error(client, aut
     assert "The slug “taurine” (made from the name) is already used by “Their taurine”." in \
         _summary(response.get_data(as_text=True))
     assert _count(Ingredient) == 1
+
+
+def test_a_save_over_someone_elses_newer_save_is_refused_and_keeps_what_was_typed(client,
+                                                                                  auth):
+    """Two admins open the same ingredient; the first changes only a price tier. The
+    second's save would silently put the old price back: refused (409), saying who."""
+    from tests.factories import make_user
+
+    ingredient = make_ingredient()
+    first = make_user(role="admin", name="Fay First")
+    auth.login("admin")
+    opened = client.get(f"/dashboard/catalog/{ingredient.id}").get_data(as_text=True)
+    assert 'name="version" type="hidden" value="1"' in opened
+    operations.save_ingredient(
+        db.session, ingredient=ingredient, name="Taurine", slug="taurine",
+        cas_number="107-35-7", description=ingredient.description, grades=["USP", "Food"],
+        forms=["Powder"], pack_size_kg=Decimal(25), moq_kg=Decimal(50), lead_time_days=18,
+        max_daily_dose_mg=SECRET_DOSE, featured=True, active=True,
+        specs=[SpecLine(s.parameter, s.limit, s.method) for s in ingredient.specs],
+        tiers=[TierLine("USP", Decimal(50), Decimal("39.90"), "USD")], actor=first)
+    db.session.commit()
+    assert ingredient.version == 2  # a change of tiers alone is a new version too
+    stale = _form(GOOD_SPECS, [("USP", "50", "45.00", "USD")], name="Taurine",
+                  slug="taurine", moq_kg="50", version="1")
+    response = client.post(f"/dashboard/catalog/{ingredient.id}", data=stale)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This ingredient was changed by Fay First at" in page
+    assert 'value="45.00"' in page and 'name="version" type="hidden" value="2"' in page
+    db.session.expire_all()
+    assert [t.price_per_kg for t in db.session.get(Ingredient, ingredient.id).price_tiers] == [
+        Decimal("39.90")]
+    response = client.post(f"/dashboard/catalog/{ingredient.id}", data={**stale, "version": "2"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [t.price_per_kg for t in db.session.get(Ingredient, ingredient.id).price_tiers] == [
+        Decimal("45.00")]
