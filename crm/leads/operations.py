@@ -180,13 +180,18 @@ def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: 
     if not changes:
         return []
     company.name_key = company.name.lower()
-    _touch(lead, actor)
     record_activity(session, lead=lead, kind=ActivityKind.CONTACT, actor=actor,
                     body="Contact details corrected: " + "; ".join(changes))
+    # Every lead showing this contact or company is saved (its version moves on), even when
+    # none of its list columns changed (a phone, a company type): a form still open on one
+    # of them holds the old details, and saving it must be refused, not undo this correction.
     with session.no_autoflush:  # each lead saved once, its list columns included
-        for shown in session.scalars(select(Lead).where(
-                or_(Lead.contact_id == contact.id, Lead.company_id == company.id))):
+        showing = [Lead.contact_id == contact.id]
+        if company.id is not None:  # a company just made here is on this contact's leads only
+            showing.append(Lead.company_id == company.id)
+        for shown in session.scalars(select(Lead).where(or_(*showing))):
             copy_who(shown)
+            _touch(shown, actor)
     return changes
 
 

@@ -155,3 +155,26 @@ def test_moderators_cannot_edit_contacts(client, auth, lead):
     auth.login("moderator")
     assert client.post(url(lead, "contact"), data=form(lead, name="Mallory")).status_code == 403
     assert db.session.get(Contact, lead.contact_id).name == "Ana Formulator"
+
+
+def test_a_correction_made_from_another_lead_of_the_contact_makes_this_ones_form_stale(lead):
+    """Two leads of one contact, each open in a browser: a phone corrected from one (a
+    detail no list column copies) must not be undone by the other's form, still showing the
+    old phone, saving a job title."""
+    sales = make_user(role="sales")
+    lead.status = LeadStatus.WON
+    db.session.commit()
+    other = submit(ana()).lead
+    colleague = submit(quote_request(email="bo@acme.example", name="Bo Colleague")).lead
+    loaded = {shown.id: shown.version for shown in (lead, other, colleague)}
+    edit(lead, sales, phone="+1 555 0199", company_type="contract manufacturer")
+    db.session.expire_all()
+    for shown in (other, colleague):  # their forms, loaded before, hold the old details
+        with pytest.raises(LeadConflict):
+            operations.update_contact(db.session, lead=shown, actor=sales,
+                                      expected_version=loaded[shown.id],
+                                      **{**DETAILS, "job_title": "Chemist"})
+        db.session.rollback()
+    contact = db.session.get(Contact, lead.contact_id)
+    assert contact.phone == "+1 555 0199" and contact.job_title == "Product developer"
+    assert db.session.get(Lead, other.id).company.company_type == "contract manufacturer"
