@@ -171,20 +171,19 @@ def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: 
               ("country", contact, "country", country or None),
               ("company", company, "name", company_name.strip()),
               ("company type", company, "company_type", company_type or None)]
-    changes = []
+    changes = []  # (the row changed, what changed)
     for label, row, attribute, value in wanted:
         before = getattr(row, attribute)
         if before != value:
-            changes.append(f"{label} “{before or '—'}” → “{value or '—'}”")
+            changes.append((row, f"{label} “{before or '—'}” → “{value or '—'}”"))
             setattr(row, attribute, value)
     if not changes:
         return []
     company.name_key = company.name.lower()
-    record_activity(session, lead=lead, kind=ActivityKind.CONTACT, actor=actor,
-                    body="Contact details corrected: " + "; ".join(changes))
     # Every lead showing this contact or company is saved (its version moves on), even when
     # none of its list columns changed (a phone, a company type): a form still open on one
     # of them holds the old details, and saving it must be refused, not undo this correction.
+    # Each has the correction on its timeline, as far as it shows it.
     with session.no_autoflush:  # each lead saved once, its list columns included
         showing = [Lead.contact_id == contact.id]
         if company.id is not None:  # a company just made here is on this contact's leads only
@@ -192,7 +191,19 @@ def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: 
         for shown in session.scalars(select(Lead).where(or_(*showing))):
             copy_who(shown)
             _touch(shown, actor)
-    return changes
+            if shown is lead:
+                continue
+            seen = [change for row, change in changes
+                    if (row is contact and shown.contact_id == contact.id)
+                    or (row is company and company.id is not None
+                        and shown.company_id == company.id)]
+            if seen:
+                record_activity(session, lead=shown, kind=ActivityKind.CONTACT, actor=actor,
+                                body=f"Contact details corrected on {lead.reference}: "
+                                + "; ".join(seen), source_id=lead.id)
+    record_activity(session, lead=lead, kind=ActivityKind.CONTACT, actor=actor,
+                    body="Contact details corrected: " + "; ".join(c for _, c in changes))
+    return [change for _, change in changes]
 
 
 # --- status, notes, next action --------------------------------------------------------------

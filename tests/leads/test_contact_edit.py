@@ -178,3 +178,23 @@ def test_a_correction_made_from_another_lead_of_the_contact_makes_this_ones_form
     contact = db.session.get(Contact, lead.contact_id)
     assert contact.phone == "+1 555 0199" and contact.job_title == "Product developer"
     assert db.session.get(Lead, other.id).company.company_type == "contract manufacturer"
+
+
+def test_every_lead_that_shows_the_correction_has_it_on_its_timeline(lead):
+    """A lead whose contact or company was corrected from another lead says so, naming that
+    lead, and only with what it shows (a colleague's lead: the company, not Ana's phone)."""
+    sales = make_user(role="sales")
+    lead.status = LeadStatus.WON
+    db.session.commit()
+    other = submit(ana()).lead
+    colleague = submit(quote_request(email="bo@acme.example", name="Bo Colleague")).lead
+    edit(lead, sales, phone="+1 555 0199", company_name="Acme Labs")
+
+    def entries(shown) -> list[str]:
+        return db.session.scalars(select(Activity.body).where(
+            Activity.lead_id == shown.id, Activity.kind == ActivityKind.CONTACT)).all()
+
+    phone, company = "phone “+1 555 0100” → “+1 555 0199”", "company “Acme Nutrition” → “Acme Labs”"
+    assert entries(lead) == [f"Contact details corrected: {phone}; {company}"]
+    assert entries(other) == [f"Contact details corrected on {lead.reference}: {phone}; {company}"]
+    assert entries(colleague) == [f"Contact details corrected on {lead.reference}: {company}"]
