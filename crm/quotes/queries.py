@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import and_, exists, func, literal, select, union_all
+from sqlalchemy.orm import aliased
 
 from crm.core.paging import PAGE_SIZE, Page, limited, page_number
 from crm.leads.models import Lead
@@ -28,6 +29,9 @@ VIEWS = {
     "all": ("All", tuple(Q), (Quote.created_at.desc(), Quote.id.desc())),
 }
 DEFAULT_VIEW = "open"
+# Views of answers a revision can follow (declined, expired): once a later revision went out,
+# the offer stands in it, and the old one is history (shown under "All" only).
+REPLACEABLE_VIEWS = {"declined", "expired"}
 
 # What a row of the list shows, and nothing more.
 ROW_COLUMNS = (
@@ -72,6 +76,14 @@ def _search(session, q: str):
     return search_condition(session, term), True
 
 
+def _replaced():
+    """Whether a later revision of the quote was sent (a draft replaces nothing yet): one
+    look-up in the (number, revision) index per quote."""
+    later = aliased(Quote)
+    return exists().where(later.number == Quote.number, later.revision > Quote.revision,
+                          later.status != Q.DRAFT)
+
+
 def quote_page(session, *, filters: QuoteFilters, page: int | None) -> Page:
     """One page of the list, in one statement: the page's quotes are chosen first (through
     the index of the view's order, joining the leads only to filter by them), then joined to
@@ -81,6 +93,8 @@ def quote_page(session, *, filters: QuoteFilters, page: int | None) -> Page:
     chosen = select(Quote.id)
     if set(statuses) != set(Q):
         chosen = chosen.where(Quote.status.in_(statuses))
+    if filters.view in REPLACEABLE_VIEWS:
+        chosen = chosen.where(~_replaced())
     on_leads = []
     if filters.mine:
         on_leads.append(Lead.owner_id == filters.me_id)

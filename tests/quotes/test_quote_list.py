@@ -159,3 +159,25 @@ def test_the_overview_sums_up_the_quotes(client, auth, seller):
     assert re.search(r"Expiring within 7 days</a>\s*<strong>1</strong>", card)
     assert re.search(r"Accepted in the last 30 days</a>\s*<strong>1</strong>", card)
     assert "2,000.00 USD" in card
+
+
+@pytest.mark.parametrize("answer,view", [(Q.DECLINED, "declined"), (Q.EXPIRED, "expired")])
+def test_a_declined_or_expired_quote_whose_revision_went_out_leaves_its_view(
+        client, auth, seller, answer, view):
+    """Declined (or expired), then revised and the revision sent: the offer stands in the
+    revision now; the old one is no longer a quote to follow up (it cannot be revised again:
+    only the latest revision can). A revision still in draft leaves it in its view."""
+    replaced = quote_for(seller, company="Againcorp", status=answer)
+    standing = quote_for(seller, company="Stillcorp", status=answer)
+    revision = operations.revise_quote(db.session, quote=replaced, actor=seller)
+    operations.revise_quote(db.session, quote=standing, actor=seller)  # a draft only
+    db.session.commit()
+    auth.login(seller)
+    assert labels(client.get(LIST, query_string={"view": view})) == [standing.label,
+                                                                     replaced.label]
+    operations.send_quote(db.session, quote=revision, actor=seller)
+    db.session.commit()
+    assert labels(client.get(LIST, query_string={"view": view})) == [standing.label]
+    assert labels(client.get(LIST)) == [revision.label]
+    everything = labels(client.get(LIST, query_string={"view": "all"}))
+    assert replaced.label in everything and revision.label in everything  # the record stays
