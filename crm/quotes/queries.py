@@ -67,13 +67,22 @@ def _search(session, q: str):
     OR of the two read every quote and searched the leads for each (3 s at 100,000 leads)."""
     term = q.strip()
     if QUOTE_NUMBER.fullmatch(term):
-        # Numbers starting so: a range of the (number, revision) index, from the prefix to
-        # the prefix with its last character the next one up. Hyphens in the same places in
-        # every number (a trailing one dropped) keep it a range under any collation.
-        prefix = term.upper().rstrip("-")
-        following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return and_(Quote.number >= prefix, Quote.number < following), False
+        low, high = quote_number_range(term)
+        return and_(Quote.number >= low, Quote.number < high), False
     return search_condition(session, term), True
+
+
+def quote_number_range(term: str) -> tuple[str, str]:
+    """The numbers starting with ``term`` (``Q-2026-001``) as a range of the (number,
+    revision) index: from the prefix up to the next prefix of the same shape, "Q-2026-002".
+    Trailing 9s carry over ("Q-2029" → "Q-203"): every number has a digit in each of those
+    places, so nothing falls between. Bounds made of the numbers' own characters, hyphens in
+    the same places (a trailing one dropped), keep it a range under any collation; a bound
+    such as "Q-2029:" would not (linguistic collations put ":" before the digits, or skip
+    it)."""
+    prefix = term.upper().rstrip("-")
+    head = prefix.rstrip("9-")
+    return prefix, head[:-1] + chr(ord(head[-1]) + 1)
 
 
 def _replaced():

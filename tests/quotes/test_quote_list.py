@@ -9,7 +9,7 @@ import pytest
 
 from crm.core.types import utcnow
 from crm.extensions import db
-from crm.quotes import answers, operations
+from crm.quotes import answers, operations, queries
 from crm.quotes.models import QuoteStatus
 from tests.conftest import recorded_statements
 from tests.factories import make_user, quote_request, submit
@@ -181,3 +181,29 @@ def test_a_declined_or_expired_quote_whose_revision_went_out_leaves_its_view(
     assert labels(client.get(LIST)) == [revision.label]
     everything = labels(client.get(LIST, query_string={"view": "all"}))
     assert replaced.label in everything and revision.label in everything  # the record stays
+
+
+NUMBERS = [f"Q-{year}-{n:04d}" for year in (2025, 2026, 2029, 2030)
+           for n in (1, 9, 10, 19, 99, 100, 999, 1000, 9999, 10000)]
+
+
+@pytest.mark.parametrize("term", ["Q-2026-0009", "Q-2026-0019", "q-2029", "Q-2026-9", "Q-2026-",
+                                  "Q-2", "Q-9999", "Q-2026-0099", "Q-2026-10000"])
+def test_a_quote_number_prefix_is_a_range_under_any_collation(term):
+    """The range must hold exactly the numbers starting with the term, compared as bytes
+    (SQLite, PostgreSQL's "C") and as linguistic collations do (a PostgreSQL database made
+    with en_US.UTF-8 skips punctuation such as ":" at first; ICU sorts it before the
+    digits): a bound made of anything but the number's own characters breaks it."""
+    low, high = queries.quote_number_range(term)
+    prefix = term.upper().rstrip("-")
+    wanted = {number for number in NUMBERS if number.startswith(prefix)}
+
+    def glibc(text):
+        return re.sub(r"[^0-9A-Z]", "", text)
+
+    def icu(text):
+        return text.replace(":", "/")  # "/" sorts just before "0"
+
+    for key in (str, glibc, icu):
+        found = {number for number in NUMBERS if key(low) <= key(number) < key(high)}
+        assert found == wanted, key
