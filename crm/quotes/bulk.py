@@ -1,13 +1,14 @@
 """Quotes for the bulk data set (``flask crm seed-bulk``): the quotes its leads would have.
 
-A quoted lead has a quote awaiting an answer (some viewed, some past their validity), a won
-lead an accepted one, a lost lead now and then a declined or expired one, and a qualified
-lead now and then a draft: one line each, priced as a tier would. Numbers continue the year's
-counter, so quotes drafted later never collide with them.
+A quoted lead has a quote awaiting an answer (some viewed, a few past their validity by a
+day or three), a won lead an accepted one, a lost lead now and then a declined or expired
+one, and a qualified lead now and then a draft: one line each, priced as a tier would. Dates
+follow the rules (see ``_dates``). Numbers continue the year's counter in the order the
+quotes were drafted, so quotes drafted later never collide with them.
 """
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import insert, select, update
@@ -16,6 +17,7 @@ from crm.core.database import insert_or_get
 from crm.core.types import utcnow
 from crm.leads.models import Lead, LeadStatus, RequestedIngredient
 from crm.quotes.models import Quote, QuoteCounter, QuoteLine, QuoteStatus
+from crm.quotes.operations import DEFAULT_VALIDITY_DAYS
 from crm.quotes.tokens import new_token
 
 Q = QuoteStatus
@@ -37,8 +39,42 @@ def _status(rng, lead_status: LeadStatus) -> QuoteStatus | None:
     return None
 
 
+def _dates(rng, status: QuoteStatus, lead_created: datetime, now: datetime) -> dict | None:
+    """When the quote was drafted, sent, viewed and answered, as the rules allow: after the
+    lead came in, never after ``now``, valid for ``DEFAULT_VALIDITY_DAYS`` from the draft
+    (as the builder sets it), answered within that after a look. Quotes awaiting an answer
+    were drafted within the validity (a few lapsed days ago, not yet expired by the daily
+    job); an expired one's validity is over. None when the lead is too young for it."""
+    validity = timedelta(days=DEFAULT_VALIDITY_DAYS)
+    if status in (Q.SENT, Q.VIEWED):
+        created = now - timedelta(minutes=rng.randint(60, (DEFAULT_VALIDITY_DAYS + 3) * 1440))
+        created = max(created, lead_created + (now - lead_created) / 2)
+    else:
+        created = lead_created + timedelta(minutes=rng.randint(60, 10 * 1440))
+        if created >= now:  # the lead came in only now: its quote is being worked on
+            created = lead_created + (now - lead_created) / 2
+    valid_until = (created + validity).date()
+    if status is Q.EXPIRED and valid_until >= now.date():
+        return None
+    dates = {"created_at": created, "valid_until": valid_until, "sent_at": None,
+             "viewed_at": None, "accepted_at": None, "declined_at": None}
+    if status is Q.DRAFT:
+        return dates
+    # Each later step within what is left of the validity and of the time up to now.
+    room = min(now, datetime.combine(valid_until, time.min, UTC)) - created
+    sent = created + min(timedelta(hours=rng.randint(1, 48)), room / 4)
+    dates["sent_at"] = sent
+    if status in (Q.VIEWED, Q.ACCEPTED, Q.DECLINED):
+        dates["viewed_at"] = sent + min(timedelta(hours=rng.randint(1, 72)), room / 4)
+    if status in (Q.ACCEPTED, Q.DECLINED):
+        answered = dates["viewed_at"] + min(timedelta(hours=rng.randint(1, 96)), room / 4)
+        dates["accepted_at" if status is Q.ACCEPTED else "declined_at"] = answered
+    return dates
+
+
 def seed_bulk_quotes(session, *, seed: int = 7) -> int:
-    """Add the quotes of every lead that would have one and none yet; return how many."""
+    """Add the quotes of every lead that would have one and none yet; return how many.
+    Numbered in the order they were drafted, each year continuing its counter."""
     rng = random.Random(seed)
     now = utcnow()
     quoted = select(Quote.lead_id)
@@ -50,51 +86,43 @@ def seed_bulk_quotes(session, *, seed: int = 7) -> int:
     first_lines = dict(session.execute(
         select(RequestedIngredient.lead_id, RequestedIngredient.id)
         .where(RequestedIngredient.position == 0)).all())
-    made, numbers = 0, {}
-    for start in range(0, len(leads), CHUNK):
-        quote_rows, details = [], []
-        for lead in leads[start:start + CHUNK]:
-            status = _status(rng, lead.status)
-            if status is None:
-                continue
-            created = lead.created_at + timedelta(days=rng.randint(1, 10))
-            year = created.year
-            numbers[year] = numbers.get(year) or _last_number(session, year)
-            numbers[year] += 1
-            sent = None if status is Q.DRAFT else created + timedelta(hours=rng.randint(1, 48))
-            valid_until = (created + timedelta(days=30)).date()
-            if status in (Q.SENT, Q.VIEWED):  # still open: due within the next few weeks
-                valid_until = (now + timedelta(days=rng.randint(-3, 30))).date()
-            kg = Decimal(rng.choice([25, 50, 100, 250, 500, 1000]))
-            price = rng.choice(PRICE_PER_KG)
-            quote_rows.append({
-                "number": f"Q-{year}-{numbers[year]:04d}", "revision": 1, "lead_id": lead.id,
-                "status": status.value, "currency": "USD", "incoterm": "EXW",
-                "incoterm_place": "", "payment_terms": "30 days net",
-                "valid_until": valid_until, "notes": "", "total": kg * price,
-                "token_hash": new_token()[1], "created_by_id": lead.owner_id,
-                "created_at": created, "sent_at": sent,
-                "viewed_at": sent + timedelta(hours=5) if status is Q.VIEWED else None,
-                "accepted_at": sent + timedelta(days=3) if status is Q.ACCEPTED else None,
-                "accepted_by_name": "Bulk Buyer" if status is Q.ACCEPTED else None,
-                "declined_at": sent + timedelta(days=4) if status is Q.DECLINED else None,
-            })
-            details.append((lead.id, kg, price))
-        if not quote_rows:
+    planned = []
+    for lead in leads:
+        status = _status(rng, lead.status)
+        dates = _dates(rng, status, lead.created_at, now) if status is not None else None
+        if dates is None:
             continue
-        table = Quote.__table__
+        kg = Decimal(rng.choice([25, 50, 100, 250, 500, 1000]))
+        price = rng.choice(PRICE_PER_KG)
+        planned.append(({
+            "revision": 1, "lead_id": lead.id, "status": status.value, "currency": "USD",
+            "incoterm": "EXW", "incoterm_place": "", "payment_terms": "30 days net",
+            "notes": "", "total": kg * price, "token_hash": new_token()[1],
+            "created_by_id": lead.owner_id,
+            "accepted_by_name": "Bulk Buyer" if status is Q.ACCEPTED else None, **dates,
+        }, (lead.id, kg, price)))
+    planned.sort(key=lambda item: item[0]["created_at"])
+    numbers = {}
+    for row, _ in planned:
+        year = row["created_at"].year
+        if year not in numbers:
+            numbers[year] = _last_number(session, year)
+        numbers[year] += 1
+        row["number"] = f"Q-{year}-{numbers[year]:04d}"
+    table = Quote.__table__
+    for start in range(0, len(planned), CHUNK):
+        chunk = planned[start:start + CHUNK]
         ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                              quote_rows).scalars().all()
+                              [row for row, _ in chunk]).scalars().all()
         session.execute(insert(QuoteLine.__table__), [{
             "quote_id": quote_id, "position": 0,
             "requested_ingredient_id": first_lines.get(lead_id), "description": "Bulk ingredient",
             "quantity_kg": kg, "list_price_per_kg": price, "price_per_kg": price,
             "discount_pct": Decimal(0), "line_total": kg * price,
-        } for quote_id, (lead_id, kg, price) in zip(ids, details, strict=True)])
-        made += len(ids)
+        } for quote_id, (_, (lead_id, kg, price)) in zip(ids, chunk, strict=True)])
     for year, last in numbers.items():
         session.execute(update(QuoteCounter).where(QuoteCounter.year == year).values(last=last))
-    return made
+    return len(planned)
 
 
 def _last_number(session, year: int) -> int:
