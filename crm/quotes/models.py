@@ -42,6 +42,7 @@ class Quote(db.Model):
         Index("ix_quotes_status_valid_total", "status", "valid_until", "currency", "total"),
         Index("ix_quotes_status_accepted_total", "status", "accepted_at", "currency", "total"),
         Index("ix_quotes_status_created", "status", "created_at"),
+        Index("ix_quotes_status_declined", "status", "declined_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
