@@ -166,7 +166,9 @@ def summary(session, *, today: date) -> QuoteSummary:
     zero = literal(0)
     awaiting = select(
         Quote.currency, func.count(), func.sum(Quote.total),
-        func.count().filter(Quote.valid_until <= soon), zero, zero,
+        # From today: one past its validity (not yet marked expired by the daily job) is
+        # no longer expiring.
+        func.count().filter(Quote.valid_until.between(today, soon)), zero, zero,
     ).where(Quote.status.in_(AWAITING)).group_by(Quote.currency)
     accepted = select(
         Quote.currency, zero, zero, zero, func.count(), func.sum(Quote.total),

@@ -207,3 +207,18 @@ def test_a_quote_number_prefix_is_a_range_under_any_collation(term):
     for key in (str, glibc, icu):
         found = {number for number in NUMBERS if key(low) <= key(number) < key(high)}
         assert found == wanted, key
+
+
+def test_a_quote_already_past_its_validity_is_not_counted_as_expiring(client, auth, seller):
+    """Sent, valid until two days ago, and not yet marked expired by the daily job: the list
+    says "expired 2 days ago"; the card must not count it among those expiring within 7 days
+    (nor, being past saving by a call, among those a salesperson should chase this week)."""
+    lapsed = quote_for(seller, company="Lapsedcorp")
+    lapsed.valid_until = utcnow().date() - timedelta(days=2)  # sent, then the days went by
+    db.session.commit()
+    quote_for(seller, company="Soonvita", valid_days=0)
+    auth.login(seller)
+    assert "expired 2 days ago" in client.get(LIST).get_data(as_text=True)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    card = page[page.index('id="quotes-heading"'):]
+    assert re.search(r"Expiring within 7 days</a>\s*<strong>1</strong>", card)
