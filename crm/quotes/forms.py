@@ -196,8 +196,10 @@ class QuoteFilterForm(Form):
                                 for name, view in queries.VIEWS.items()])
     owner = SelectField("Owner", default="", choices=[SelectChoice("", "Anyone's leads"),
                                                       SelectChoice("me", "My leads")])
-    q = wtforms.SearchField("Quote number or company", filters=[_strip],
-                            validators=[Optional(), Length(max=100), refuse_control_characters])
+    q = wtforms.SearchField(
+        "Search", filters=[_strip],
+        validators=[Optional(), Length(max=100), refuse_control_characters],
+        description="A quote number, or the lead’s company, contact, email or reference.")
 
     def filters(self, *, me_id: int) -> queries.QuoteFilters:
         """The valid filters after ``validate()``; a field with an error filters nothing."""

@@ -102,6 +102,9 @@ def test_search_by_quote_number_or_company(client, auth, seller):
     assert labels(client.get(LIST, query_string={"q": "Q-1999"})) == []
     page = client.get(LIST, query_string={"q": "nothing-like-it"}).get_data(as_text=True)
     assert "No quotes match" in page
+    # The box says all it searches, tied to it for screen readers.
+    assert 'aria-describedby="q-help"' in page
+    assert "A quote number, or the lead’s company, contact, email or reference." in page
 
 
 def test_a_bad_filter_is_explained_and_filters_nothing(client, auth, seller):
