@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.auth.models import Role, User
+from crm.core.database import commit_with_retries
 from crm.extensions import db
 from crm.leads import operations, timeline
 from crm.leads.blueprint import bp
@@ -61,11 +62,15 @@ def _save(lead: Lead, version: int, change, success) -> int | None:
     """Call ``change`` (one operation) and commit; flash what happened (``success``: the
     message, or a function giving it once saved). None when it was saved, else the status to
     answer with: 409 when someone else saved the lead first, 400 when the operation refused."""
-    try:
+    def run():
         if lead.merged_into_id is not None:  # its inquiries live on the other lead now
             raise LeadError(MERGED)
         change()
-        db.session.commit()
+
+    try:
+        # A unique value taken at the same moment (a contact's email): run again, and the
+        # operation finds the other row and says so.
+        commit_with_retries(db.session, run)
     except LeadError as exc:  # LeadConflict included: nothing was changed
         db.session.rollback()
         flash(str(exc), "error")

@@ -198,3 +198,32 @@ def test_every_lead_that_shows_the_correction_has_it_on_its_timeline(lead):
     assert entries(lead) == [f"Contact details corrected: {phone}; {company}"]
     assert entries(other) == [f"Contact details corrected on {lead.reference}: {phone}; {company}"]
     assert entries(colleague) == [f"Contact details corrected on {lead.reference}: {company}"]
+
+
+def test_an_email_claimed_by_another_contact_at_the_same_moment_is_explained(
+        client, auth, lead, monkeypatch):
+    """Both saves passed the look-up; the unique index refuses the second. It runs again,
+    and the look-up now finds the other contact: a message, not a 500."""
+    from sqlalchemy.orm import Session
+
+    real = operations.update_contact
+    raced = []
+
+    def racing_update_contact(session, **kwargs):
+        changed = real(session, **kwargs)
+        if not raced:  # another contact takes the address first, in another transaction
+            raced.append(True)
+            with Session(db.engine) as other:
+                other.add(Contact(email=kwargs["email"].lower(), name="Bo Quick"))
+                other.commit()
+        return changed
+
+    monkeypatch.setattr(operations, "update_contact", racing_update_contact)
+    auth.login("sales")
+    response = client.post(url(lead, "contact"),
+                           data=form(lead, email="shared@acme.example", job_title="Chemist"))
+    assert response.status_code == 400 and raced
+    page = response.get_data(as_text=True)
+    assert "Another contact already has this email address" in page
+    assert 'value="Chemist"' in page
+    assert db.session.get(Contact, lead.contact_id).email == DETAILS["email"]
