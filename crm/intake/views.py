@@ -77,6 +77,7 @@ def _submit(form: QuoteRequestForm, ticket: tuple[str, float]) -> tuple[int, str
 
     def run() -> tuple[int, str]:
         attempts.append(True)
+        first = len(attempts) == 1
         inquiry = submit_inquiry(
             db.session, request=form.to_request(request.form), submission_key=ticket[0],
             seconds_to_fill=ticket[1], honeypot=form.website.data or "",
@@ -84,7 +85,7 @@ def _submit(form: QuoteRequestForm, ticket: tuple[str, float]) -> tuple[int, str
             min_fill_seconds=current_app.config["CRM_MIN_FILL_SECONDS"],
             # The first attempt trusts the form's key and catalog; a retry looks both up
             # (the rollback expired the catalog the form loaded).
-            new_key=len(attempts) == 1, catalog=form.ingredients if len(attempts) == 1 else None,
+            new_key=first, catalog=form.ingredients if first else None,
         )
         db.session.flush()  # the id is read before the commit, which would expire it
         return inquiry.id, inquiry.reference
