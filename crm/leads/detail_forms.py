@@ -151,6 +151,6 @@ class ContactDetailsForm(LeadActionForm):
                    company_type=(company.company_type or "") if company else "")
 
     def details(self) -> dict:
-        """The fields as ``operations.update_contact`` takes them."""
+        """The fields as ``contacts.update_contact`` takes them."""
         return {name: getattr(self, name).data or "" for name in (
             "name", "email", "phone", "job_title", "country", "company_name", "company_type")}

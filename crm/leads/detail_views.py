@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from crm.auth.models import Role, User
 from crm.core.database import commit_with_retries
 from crm.extensions import db
-from crm.leads import operations, timeline
+from crm.leads import contacts, operations, timeline
 from crm.leads.blueprint import bp
 from crm.leads.detail_forms import (
     ContactDetailsForm,
@@ -242,7 +242,7 @@ def update_contact(lead_id: int):
     if not form.validate_on_submit():
         return _render_show(lead, contact_form=form, status=400)
     changed = []
-    refused = _save(lead, form.version.data, lambda: changed.extend(operations.update_contact(
+    refused = _save(lead, form.version.data, lambda: changed.extend(contacts.update_contact(
         db.session, lead=lead, actor=current_user, expected_version=form.version.data,
         **form.details())),
         lambda: "The contact details are saved." if changed else

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import exists, false, or_, select, update
+from sqlalchemy import exists, false, select, update
 
 from crm.auth.models import Role, Territory, User
 from crm.core.types import utcnow
@@ -14,8 +14,6 @@ from crm.leads.models import (
     Activity,
     ActivityKind,
     AssignmentCursor,
-    Company,
-    Contact,
     Inquiry,
     Lead,
     LeadStatus,
@@ -64,7 +62,8 @@ def check_version(lead: Lead, expected_version: int | None) -> None:
                            "changes, then try again.")
 
 
-def _touch(lead: Lead, actor) -> None:
+def touch(lead: Lead, actor) -> None:
+    """Who saved the lead last, and when."""
     lead.updated_by_id = getattr(actor, "id", None)
     lead.updated_at = utcnow()
 
@@ -136,7 +135,7 @@ def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=N
                     body=f"Assigned to {owner.name}" if owner else "Unassigned",
                     owner_id=lead.owner_id)
     if actor is not None:
-        _touch(lead, actor)
+        touch(lead, actor)
     # At intake (no actor) the new-lead alert tells the owner; a person's reassignment needs
     # its own email, unless they took the lead themselves.
     if owner is not None and actor is not None and owner.id != actor.id:
@@ -144,66 +143,6 @@ def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=N
                key=f"lead-assigned:{lead.id}:{owner.id}:{lead.version}",
                context={"lead": lead, "owner": owner, "actor": actor,
                         "url": external_url(f"/dashboard/leads/{lead.id}")})
-
-
-# --- who asked ---------------------------------------------------------------------------------
-
-def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: str,
-                   job_title: str, country: str | None, company_name: str,
-                   company_type: str | None, expected_version=None) -> list[str]:
-    """Correct who asked: the contact's details, their company's name and type. Every lead of
-    that contact, and of that company, shows the correction (list columns, search). Returns
-    what changed ("phone “…” → “…”"), on the timeline too; nothing changed saves nothing.
-    The email is the contact's key (intake finds them by it): one another contact holds is
-    refused (merge their leads instead)."""
-    check_version(lead, expected_version)
-    contact, company = lead.contact, lead.company
-    email = email.strip().lower()
-    if email != contact.email and session.scalar(
-            select(Contact.id).where(Contact.email == email)) is not None:
-        raise LeadError("Another contact already has this email address; merge their lead "
-                        "into this one instead.")
-    if company is None:  # never from intake, which always names one; kept safe anyway
-        company = lead.company = contact.company = Company(name="", name_key="")
-    wanted = [("name", contact, "name", name.strip()), ("email", contact, "email", email),
-              ("phone", contact, "phone", phone.strip() or None),
-              ("job title", contact, "job_title", job_title.strip() or None),
-              ("country", contact, "country", country or None),
-              ("company", company, "name", company_name.strip()),
-              ("company type", company, "company_type", company_type or None)]
-    changes = []  # (the row changed, what changed)
-    for label, row, attribute, value in wanted:
-        before = getattr(row, attribute)
-        if before != value:
-            changes.append((row, f"{label} “{before or '—'}” → “{value or '—'}”"))
-            setattr(row, attribute, value)
-    if not changes:
-        return []
-    company.name_key = company.name.lower()
-    # Every lead showing this contact or company is saved (its version moves on), even when
-    # none of its list columns changed (a phone, a company type): a form still open on one
-    # of them holds the old details, and saving it must be refused, not undo this correction.
-    # Each has the correction on its timeline, as far as it shows it.
-    with session.no_autoflush:  # each lead saved once, its list columns included
-        showing = [Lead.contact_id == contact.id]
-        if company.id is not None:  # a company just made here is on this contact's leads only
-            showing.append(Lead.company_id == company.id)
-        for shown in session.scalars(select(Lead).where(or_(*showing))):
-            copy_who(shown)
-            _touch(shown, actor)
-            if shown is lead:
-                continue
-            seen = [change for row, change in changes
-                    if (row is contact and shown.contact_id == contact.id)
-                    or (row is company and company.id is not None
-                        and shown.company_id == company.id)]
-            if seen:
-                record_activity(session, lead=shown, kind=ActivityKind.CONTACT, actor=actor,
-                                body=f"Contact details corrected on {lead.reference}: "
-                                + "; ".join(seen), source_id=lead.id)
-    record_activity(session, lead=lead, kind=ActivityKind.CONTACT, actor=actor,
-                    body="Contact details corrected: " + "; ".join(c for _, c in changes))
-    return [change for _, change in changes]
 
 
 # --- status, notes, next action --------------------------------------------------------------
@@ -220,7 +159,7 @@ def change_status(session, *, lead: Lead, status: LeadStatus, actor, lost_reason
     before = lead.status
     lead.status = status
     lead.lost_reason = lost_reason.strip() if status is S.LOST else None
-    _touch(lead, actor)
+    touch(lead, actor)
     mark_answered(lead)
     record_activity(session, lead=lead, kind=ActivityKind.STATUS, actor=actor,
                     body=f"{before.label} → {status.label}"
@@ -234,7 +173,7 @@ def add_note(session, *, lead: Lead, body: str, actor) -> Activity:
     body = body.strip()
     if not body:
         raise LeadError("Write the note first.")
-    _touch(lead, actor)
+    touch(lead, actor)
     mark_answered(lead)
     return record_activity(session, lead=lead, kind=ActivityKind.NOTE, actor=actor, body=body)
 
@@ -244,7 +183,7 @@ def set_next_action(session, *, lead: Lead, on: date | None, note: str, actor,
     check_version(lead, expected_version)
     lead.next_action_on = on
     lead.next_action_note = (note.strip() or None) if on else None
-    _touch(lead, actor)
+    touch(lead, actor)
     record_activity(session, lead=lead, kind=ActivityKind.NEXT_ACTION, actor=actor,
                     body=(f"Next action on {on:%-d %b %Y}" + (f": {note.strip()}" if note.strip()
                                                               else "")) if on else
@@ -264,7 +203,7 @@ def email_contact(session, *, lead: Lead, subject: str, body: str, actor,
            key=f"lead-message:{activity.id}",
            context={"lead": lead, "subject": subject.strip(), "body": body.strip(),
                     "sender": actor})
-    _touch(lead, actor)
+    touch(lead, actor)
     mark_answered(lead)
 
 
@@ -291,8 +230,8 @@ def merge(session, *, source: Lead, target: Lead, actor) -> None:
     if source.status in OPEN_STATUSES:
         source.status = S.LOST
         source.lost_reason = f"Merged into {target.reference}"
-    _touch(source, actor)
-    _touch(target, actor)
+    touch(source, actor)
+    touch(target, actor)
     session.flush()
     session.expire(target, ["inquiries"])
     refresh_summary(session, target)

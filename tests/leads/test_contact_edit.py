@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.leads import operations, queries
+from crm.leads import contacts, operations, queries
 from crm.leads.models import Activity, ActivityKind, Contact, Lead, LeadStatus
 from crm.leads.operations import LeadConflict, LeadError
 from tests.factories import make_user, quote_request, seed_catalog, submit
@@ -28,7 +28,7 @@ def lead(app):
 
 def edit(lead, actor, **changes):
     values = {**DETAILS, **changes}
-    changed = operations.update_contact(db.session, lead=lead, actor=actor,
+    changed = contacts.update_contact(db.session, lead=lead, actor=actor,
                                         expected_version=lead.version, **values)
     db.session.commit()
     return changed
@@ -92,7 +92,7 @@ def test_nothing_changed_saves_nothing(lead):
 def test_a_stale_form_or_a_merged_lead_is_refused(lead):
     sales = make_user(role="sales")
     with pytest.raises(LeadConflict):
-        operations.update_contact(db.session, lead=lead, actor=sales,
+        contacts.update_contact(db.session, lead=lead, actor=sales,
                                   expected_version=lead.version - 1, **DETAILS)
     target = submit(quote_request(email="zed@zeta.example", company="Zeta")).lead
     operations.merge(db.session, source=lead, target=target, actor=sales)
@@ -171,7 +171,7 @@ def test_a_correction_made_from_another_lead_of_the_contact_makes_this_ones_form
     db.session.expire_all()
     for shown in (other, colleague):  # their forms, loaded before, hold the old details
         with pytest.raises(LeadConflict):
-            operations.update_contact(db.session, lead=shown, actor=sales,
+            contacts.update_contact(db.session, lead=shown, actor=sales,
                                       expected_version=loaded[shown.id],
                                       **{**DETAILS, "job_title": "Chemist"})
         db.session.rollback()
@@ -206,7 +206,7 @@ def test_an_email_claimed_by_another_contact_at_the_same_moment_is_explained(
     and the look-up now finds the other contact: a message, not a 500."""
     from sqlalchemy.orm import Session
 
-    real = operations.update_contact
+    real = contacts.update_contact
     raced = []
 
     def racing_update_contact(session, **kwargs):
@@ -218,7 +218,7 @@ def test_an_email_claimed_by_another_contact_at_the_same_moment_is_explained(
                 other.commit()
         return changed
 
-    monkeypatch.setattr(operations, "update_contact", racing_update_contact)
+    monkeypatch.setattr(contacts, "update_contact", racing_update_contact)
     auth.login("sales")
     response = client.post(url(lead, "contact"),
                            data=form(lead, email="shared@acme.example", job_title="Chemist"))
