@@ -183,6 +183,12 @@ def deliver_all(app):
     db.session.expire_all()
 
 
+def error_summary(page: str) -> str:
+    """The error summary at the top of a page sent back with errors: its HTML, as sent."""
+    start = page.index('id="error-summary"')
+    return page[start:page.index("</div>", start)]
+
+
 @contextlib.contextmanager
 def recorded_statements():
     """Collect the SQL statements run inside the block: ``with recorded_statements() as sql:``."""

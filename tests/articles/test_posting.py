@@ -9,6 +9,7 @@ from crm.articles.comments import moderation_settings
 from crm.articles.models import Comment, CommentStatus
 from crm.extensions import db
 from crm.notifications.models import OutboxEmail
+from tests.conftest import error_summary
 from tests.factories import make_article, make_comment, make_user
 
 
@@ -130,7 +131,7 @@ def test_a_comment_with_errors_is_summed_up_at_the_top_of_the_form(client):
     page = response.get_data(as_text=True)
     start = page.index('id="error-summary"')
     assert page.index('id="comment-form"') < start < page.index("Leave a comment")
-    summary = page[start:page.index("</div>", start)]
+    summary = error_summary(page)
     assert "Your comment was not posted" in summary and "autofocus" in summary
     assert '<a href="#author_name">Name: Tell us your name.</a>' in summary
     assert '<a href="#author_email">Email: Enter a valid email address.</a>' in summary

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from crm.auth.models import User
 from crm.extensions import db
+from tests.conftest import error_summary
 from tests.factories import DEFAULT_PASSWORD, make_user
 
 
@@ -37,8 +38,7 @@ def _refused_sign_in(client, email, password) -> str:
     response = client.post("/login", data={"email": email, "password": password})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    start = page.index('id="error-summary"')
-    summary = page[start:page.index("</div>", start)]
+    summary = error_summary(page)
     assert "You are not signed in" in summary and "autofocus" in summary
     # One message that names neither field, tied to neither.
     assert "<li>Wrong email or password.</li>" in summary and "<a " not in summary

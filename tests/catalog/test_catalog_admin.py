@@ -14,6 +14,7 @@ from crm.catalog.models import Ingredient, PriceTier, SpecRow
 from crm.catalog.operations import CatalogError, SpecLine, TierLine
 from crm.extensions import db
 from tests.catalog import SECRET_DOSE, make_ingredient
+from tests.conftest import error_summary
 
 SPEC_FIELDS = ("parameter", "limit", "method")
 TIER_FIELDS = ("grade", "min_kg", "price_per_kg", "currency")
@@ -140,8 +141,7 @@ def test_saving_without_changes_records_no_event(client, auth):
 
 def _summary(page: str) -> str:
     """The error summary at the top of an editor page sent back with errors."""
-    start = page.index('id="error-summary"')
-    return html.unescape(page[start:page.index("</div>", start)])
+    return html.unescape(error_summary(page))
 
 
 REFUSED = {

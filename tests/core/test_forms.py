@@ -4,6 +4,7 @@ import pytest
 
 from crm.auth.operations import password_reset_token
 from tests.catalog import make_ingredient
+from tests.conftest import error_summary
 from tests.factories import make_article, make_comment, make_user
 
 
@@ -91,9 +92,8 @@ def test_a_form_sent_with_mistakes_sums_them_up_at_the_top(
     response = client.post(url, data=data)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    start = page.index('id="error-summary"')
-    assert start < page.index('aria-invalid="true"')  # above the fields
-    summary = html.unescape(page[start:page.index("</div>", start)])
+    assert page.index('id="error-summary"') < page.index('aria-invalid="true"')  # above them
+    summary = html.unescape(error_summary(page))
     assert title in summary and "autofocus" in summary
     assert link in summary
     assert page.count('role="alert"') == 1  # the summary, not another alert beside it

@@ -12,6 +12,7 @@ from crm.catalog.models import Ingredient
 from crm.core.types import utcnow
 from crm.extensions import db
 from crm.intake.requests import DOCUMENTS
+from tests.conftest import error_summary
 
 PUBLIC_FIELDS = (
     "company", "name", "email", "phone", "country", "message", "consent", "company_type",
@@ -241,9 +242,8 @@ def test_one_summary_lists_every_error_with_the_lines_and_links_to_each(catalog,
     response = client.post("/contact", data=data)
     assert response.status_code == 400
     page = html.unescape(response.get_data(as_text=True))
-    start = page.index('id="error-summary"')
-    assert start < page.index('id="quote-form"')
-    summary = page[start:page.index("</div>", start)]
+    assert page.index('id="error-summary"') < page.index('id="quote-form"')
+    summary = error_summary(page)
     assert "Some answers need attention" in summary and "autofocus" in summary
     assert re.findall(r"<li>(.*?)</li>", summary) == [
         "This form has expired. Please check your answers and send it again.",

@@ -15,7 +15,7 @@ from crm.intake.requests import LineRequest
 from crm.leads import operations
 from crm.leads.models import Activity, ActivityKind, Lead, LeadStatus
 from crm.notifications.models import OutboxEmail
-from tests.conftest import recorded_statements
+from tests.conftest import error_summary, recorded_statements
 from tests.factories import make_user, quote_request, seed_catalog, submit
 
 S = LeadStatus
@@ -303,8 +303,7 @@ def test_a_form_with_errors_is_summed_up_at_the_top_of_the_page(client, auth, le
                                                      "body": "My message"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    summary = page[page.index('id="error-summary"'):page.index("</div>", page.index(
-        'id="error-summary"'))]
+    summary = error_summary(page)
     assert "autofocus" in summary and '<a href="#email-subject">Subject: Write a subject.</a>' \
         in summary
     assert page.index('id="error-summary"') < page.index('id="timeline-heading"')

@@ -19,6 +19,7 @@ from crm.leads.models import Activity, ActivityKind, Lead, LeadStatus
 from crm.notifications.models import OutboxEmail
 from crm.quotes import answers, operations
 from crm.quotes.models import Quote, QuoteStatus
+from tests.conftest import error_summary
 from tests.factories import make_user, quote_request, seed_catalog, submit
 
 Q = QuoteStatus
@@ -257,9 +258,8 @@ def test_the_builder_sums_up_its_errors_at_the_top_and_ties_each_to_its_field(
         "lines-0-ingredient_id": "0", "lines-1-description": "Rosehip extract"}))
     assert response.status_code == 400
     page = html.unescape(response.get_data(as_text=True))
-    start = page.index('id="error-summary"')
-    assert start < page.index('id="editor-heading"')
-    summary = page[start:page.index("</div>", start)]
+    assert page.index('id="error-summary"') < page.index('id="editor-heading"')
+    summary = error_summary(page)
     assert "Nothing was sent or saved" in summary and "autofocus" in summary
     assert re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary) == [
         ("payment_terms", "Payment terms: Say how the customer pays."),
@@ -656,9 +656,8 @@ def test_an_answer_with_errors_is_summed_up_where_the_page_opens(client, lead, o
     response = client.post(f"{link}/accept", data={"name": ""})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    start = page.index('id="error-summary"')
-    assert start < page.index('class="quote-document"')
-    summary = page[start:page.index("</div>", start)]
+    assert page.index('id="error-summary"') < page.index('class="quote-document"')
+    summary = error_summary(page)
     assert "Your answer was not recorded" in summary and "autofocus" in summary
     assert '<a href="#name">Your full name: Type your full name to accept.</a>' in summary
     assert '<a href="#agree">' in summary
