@@ -30,6 +30,8 @@ class LeadStatus(enum.Enum):
 
 
 OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED, LeadStatus.QUOTED)
+# No quote is drafted, sent or answered for these leads until sales reopen them.
+LEAD_CLOSED_TO_ANSWERS = (LeadStatus.LOST, LeadStatus.SPAM)
 
 
 class Company(db.Model):

@@ -10,6 +10,7 @@ from crm.auth.models import Role, Territory, User
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import (
+    LEAD_CLOSED_TO_ANSWERS,
     OPEN_STATUSES,
     Activity,
     ActivityKind,
@@ -21,6 +22,7 @@ from crm.leads.models import (
 )
 from crm.notifications import notify
 from crm.notifications.models import OutboxEmail
+from crm.quotes.models import Quote
 
 S = LeadStatus
 TRANSITIONS = {
@@ -159,6 +161,9 @@ def change_status(session, *, lead: Lead, status: LeadStatus, actor, lost_reason
     before = lead.status
     lead.status = status
     lead.lost_reason = lost_reason.strip() if status is S.LOST else None
+    if (before in LEAD_CLOSED_TO_ANSWERS) != (status in LEAD_CLOSED_TO_ANSWERS):
+        session.execute(update(Quote).where(Quote.lead_id == lead.id)
+                        .values(lead_closed=status in LEAD_CLOSED_TO_ANSWERS))
     touch(lead, actor)
     mark_answered(lead)
     record_activity(session, lead=lead, kind=ActivityKind.STATUS, actor=actor,
@@ -218,7 +223,7 @@ def merge(session, *, source: Lead, target: Lead, actor) -> None:
         raise LeadError("That lead was already merged.")
     _refuse_others_lead(source, actor, "merge away")
     for quote in list(source.quotes):  # the customer's link now answers on the lead kept
-        quote.lead = target
+        quote.lead, quote.lead_closed = target, target.status in LEAD_CLOSED_TO_ANSWERS
     for model in (Inquiry, RequestedIngredient, Activity):
         session.execute(update(model).where(model.lead_id == source.id)
                         .values(lead_id=target.id).execution_options(synchronize_session=False))

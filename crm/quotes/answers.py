@@ -6,12 +6,12 @@ from sqlalchemy import select
 
 from crm.core.types import utcnow
 from crm.core.urls import external_url
-from crm.leads.models import ActivityKind, LeadStatus
+from crm.leads.models import LEAD_CLOSED_TO_ANSWERS, ActivityKind, LeadStatus
 from crm.leads.operations import record_activity
 from crm.leads.timeline import sales_users
 from crm.notifications import notify
 from crm.quotes.models import Quote, QuoteStatus
-from crm.quotes.operations import LEAD_CLOSED_TO_ANSWERS, QuoteError
+from crm.quotes.operations import QuoteError
 
 Q = QuoteStatus
 OPEN_FOR_ANSWER = (Q.SENT, Q.VIEWED)

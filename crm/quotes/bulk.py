@@ -1,10 +1,11 @@
 """Quotes for the bulk data set (``flask crm seed-bulk``): the quotes its leads would have.
 
 A quoted lead has a quote awaiting an answer (some viewed, a few past their validity by a
-day or three), a won lead an accepted one, a lost lead now and then a declined or expired
-one, and a qualified lead now and then a draft: one line each, priced as a tier would. Dates
-follow the rules (see ``_dates``). Numbers continue the year's counter in the order the
-quotes were drafted, so quotes drafted later never collide with them.
+day or three), a won lead an accepted one, a lost lead now and then a declined, expired or
+still sent one (the lead given up on first), and a qualified lead now and then a draft: one
+line each, priced as a tier would. Dates follow the rules (see ``_dates``). Numbers continue
+the year's counter in the order the quotes were drafted, so quotes drafted later never collide
+with them.
 """
 
 import random
@@ -15,7 +16,7 @@ from sqlalchemy import insert, select, update
 
 from crm.core.database import insert_or_get
 from crm.core.types import utcnow
-from crm.leads.models import Lead, LeadStatus, RequestedIngredient
+from crm.leads.models import LEAD_CLOSED_TO_ANSWERS, Lead, LeadStatus, RequestedIngredient
 from crm.quotes.models import Quote, QuoteCounter, QuoteLine, QuoteStatus
 from crm.quotes.operations import DEFAULT_VALIDITY_DAYS
 from crm.quotes.tokens import new_token
@@ -33,7 +34,9 @@ def _status(rng, lead_status: LeadStatus) -> QuoteStatus | None:
     if lead_status is LeadStatus.WON:
         return Q.ACCEPTED
     if lead_status is LeadStatus.LOST:
-        return Q.DECLINED if draw < 0.15 else Q.EXPIRED if draw < 0.25 else None
+        # Declined, lapsed, or still out when sales gave up on the lead.
+        return (Q.DECLINED if draw < 0.15 else Q.EXPIRED if draw < 0.25
+                else Q.SENT if draw < 0.28 else None)
     if lead_status is LeadStatus.QUALIFIED:
         return Q.DRAFT if draw < 0.2 else None
     return None
@@ -99,6 +102,7 @@ def seed_bulk_quotes(session, *, seed: int = 7) -> int:
             "incoterm": "EXW", "incoterm_place": "", "payment_terms": "30 days net",
             "notes": "", "total": kg * price, "token_hash": new_token()[1],
             "created_by_id": lead.owner_id,
+            "lead_closed": lead.status in LEAD_CLOSED_TO_ANSWERS,
             "accepted_by_name": "Bulk Buyer" if status is Q.ACCEPTED else None, **dates,
         }, (lead.id, kg, price)))
     planned.sort(key=lambda item: item[0]["created_at"])

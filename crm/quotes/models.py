@@ -4,7 +4,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.core.types import StrEnum, utcnow
@@ -38,8 +38,10 @@ class Quote(db.Model):
     __table_args__ = (
         UniqueConstraint("number", "revision"),
         # The quotes list's views, each in the order it reads; the first two hold what the
-        # overview's quotes card sums (currency, total), so it reads no quote.
-        Index("ix_quotes_status_valid_total", "status", "valid_until", "currency", "total"),
+        # overview's quotes card sums (currency, total) and filters by (lead_closed), so it
+        # reads no quote.
+        Index("ix_quotes_status_valid_total", "status", "valid_until", "currency", "total",
+              "lead_closed"),
         Index("ix_quotes_status_accepted_total", "status", "accepted_at", "currency", "total"),
         Index("ix_quotes_status_created", "status", "created_at"),
         Index("ix_quotes_status_declined", "status", "declined_at"),
@@ -69,6 +71,10 @@ class Quote(db.Model):
     declined_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(String(500))
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("quotes.id"))
+    # Whether the lead is lost or spam, when no one can answer the quote (a copy of the lead's
+    # status, kept by crm.leads.operations, so that lists need not join the leads to leave
+    # these quotes out of those awaiting an answer).
+    lead_closed: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Every change writes the row and checks this: of two changes made at once (a save and
     # a send, an acceptance and a refusal), the second finds the row changed and does nothing.
     version: Mapped[int] = mapped_column(default=1)

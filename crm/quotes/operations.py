@@ -13,7 +13,13 @@ from crm.catalog.models import Ingredient
 from crm.core.database import insert_or_get
 from crm.core.types import utcnow
 from crm.core.urls import external_url
-from crm.leads.models import ActivityKind, Lead, LeadStatus, RequestedIngredient
+from crm.leads.models import (
+    LEAD_CLOSED_TO_ANSWERS,
+    ActivityKind,
+    Lead,
+    LeadStatus,
+    RequestedIngredient,
+)
 from crm.leads.operations import mark_answered, record_activity
 from crm.notifications import notify
 from crm.quotes.models import MAX_MONEY, Quote, QuoteCounter, QuoteLine, QuoteStatus
@@ -22,7 +28,6 @@ from crm.quotes.tokens import find_by_token, hash_token, new_token  # noqa: F401
 
 Q = QuoteStatus
 DEFAULT_VALIDITY_DAYS = 30
-LEAD_CLOSED_TO_ANSWERS = (LeadStatus.LOST, LeadStatus.SPAM)  # until sales reopen the lead
 
 
 class QuoteError(ValueError):

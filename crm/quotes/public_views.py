@@ -27,12 +27,13 @@ from crm.core.database import commit_with_retries
 from crm.core.templating import format_number as number
 from crm.core.types import utcnow
 from crm.extensions import db, limiter
+from crm.leads.models import LEAD_CLOSED_TO_ANSWERS
 from crm.leads.timeline import country_name, kg
 from crm.quotes import answers, operations
 from crm.quotes.answers import OPEN_FOR_ANSWER
 from crm.quotes.forms import AcceptForm, DeclineForm
 from crm.quotes.models import Quote, QuoteStatus
-from crm.quotes.operations import LEAD_CLOSED_TO_ANSWERS, QuoteError
+from crm.quotes.operations import QuoteError
 from crm.quotes.pricing import cost_per_serving, cost_per_unit
 
 bp = Blueprint("quote_public", __name__)

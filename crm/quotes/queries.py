@@ -37,8 +37,8 @@ REPLACEABLE_VIEWS = {"declined", "expired"}
 ROW_COLUMNS = (
     Quote.id, Quote.number, Quote.revision, Quote.status, Quote.currency, Quote.total,
     Quote.valid_until, Quote.sent_at, Quote.accepted_at, Quote.declined_at, Quote.created_at,
-    Lead.id.label("lead_id"), Lead.reference, Lead.company_name, Lead.contact_name,
-    Lead.owner_id,
+    Quote.lead_closed, Lead.id.label("lead_id"), Lead.reference, Lead.company_name,
+    Lead.contact_name, Lead.owner_id, Lead.status.label("lead_status"),
 )
 
 
@@ -102,6 +102,8 @@ def quote_page(session, *, filters: QuoteFilters, page: int | None) -> Page:
     chosen = select(Quote.id)
     if set(statuses) != set(Q):
         chosen = chosen.where(Quote.status.in_(statuses))
+    if statuses == AWAITING:  # a lost or spam lead's quotes cannot be answered
+        chosen = chosen.where(Quote.lead_closed.is_(False))
     if filters.view in REPLACEABLE_VIEWS:
         chosen = chosen.where(~_replaced())
     on_leads = []
@@ -169,7 +171,7 @@ def summary(session, *, today: date) -> QuoteSummary:
         # From today: one past its validity (not yet marked expired by the daily job) is
         # no longer expiring.
         func.count().filter(Quote.valid_until.between(today, soon)), zero, zero,
-    ).where(Quote.status.in_(AWAITING)).group_by(Quote.currency)
+    ).where(Quote.status.in_(AWAITING), Quote.lead_closed.is_(False)).group_by(Quote.currency)
     accepted = select(
         Quote.currency, zero, zero, zero, func.count(), func.sum(Quote.total),
     ).where(Quote.status == Q.ACCEPTED, Quote.accepted_at >= since).group_by(Quote.currency)

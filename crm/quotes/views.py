@@ -13,13 +13,13 @@ from crm.auth.guard import staff_blueprint
 from crm.auth.models import Role
 from crm.core.types import utcnow
 from crm.extensions import db
-from crm.leads.models import Lead
+from crm.leads.models import LEAD_CLOSED_TO_ANSWERS, Lead
 from crm.leads.queries import staff
 from crm.leads.timeline import load_lead
 from crm.quotes import operations, queries
 from crm.quotes.forms import QuoteFilterForm, QuoteForm
 from crm.quotes.models import Quote, QuoteStatus
-from crm.quotes.operations import LEAD_CLOSED_TO_ANSWERS, QuoteError
+from crm.quotes.operations import QuoteError
 from crm.quotes.public_views import document_helpers, pdf_response
 
 bp = staff_blueprint("quotes", __name__, roles=(Role.SALES,), url_prefix="/dashboard/quotes")

@@ -17,7 +17,7 @@ from tests.factories import seed_catalog
 
 Q = QuoteStatus
 WOULD_HAVE = {LeadStatus.QUOTED: {Q.SENT, Q.VIEWED}, LeadStatus.WON: {Q.ACCEPTED},
-              LeadStatus.LOST: {Q.DECLINED, Q.EXPIRED}, LeadStatus.QUALIFIED: {Q.DRAFT}}
+              LeadStatus.LOST: {Q.DECLINED, Q.EXPIRED, Q.SENT}, LeadStatus.QUALIFIED: {Q.DRAFT}}
 
 
 def test_bulk_quotes_follow_the_quote_rules(app):
@@ -36,6 +36,7 @@ def test_bulk_quotes_follow_the_quote_rules(app):
     by_year = defaultdict(list)
     for quote, lead_status, lead_created in rows:
         assert quote.status in WOULD_HAVE[lead_status], quote
+        assert quote.lead_closed is (lead_status is LeadStatus.LOST), quote
         # Nothing happens before the lead came in, nor after now, and in its order.
         steps = [lead_created, quote.created_at, quote.sent_at, quote.viewed_at,
                  quote.accepted_at or quote.declined_at]

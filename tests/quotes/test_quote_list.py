@@ -9,6 +9,8 @@ import pytest
 
 from crm.core.types import utcnow
 from crm.extensions import db
+from crm.leads import operations as leads
+from crm.leads.models import LeadStatus
 from crm.quotes import answers, operations, queries
 from crm.quotes.models import QuoteStatus
 from tests.conftest import recorded_statements
@@ -225,3 +227,46 @@ def test_a_quote_already_past_its_validity_is_not_counted_as_expiring(client, au
     page = client.get("/dashboard/").get_data(as_text=True)
     card = page[page.index('id="quotes-heading"'):]
     assert re.search(r"Expiring within 7 days</a>\s*<strong>1</strong>", card)
+
+
+def test_the_quotes_of_a_lost_or_spam_lead_await_no_answer(client, auth, seller):
+    """A lost or spam lead's quotes cannot be answered (the customer's page says so), so they
+    leave "awaiting an answer" and the card; "All" still lists them, saying why. Reopening
+    the lost lead brings its quote back."""
+    lost = quote_for(seller, company="Lostcorp")
+    spam = quote_for(seller, company="Spamcorp")
+    open_ = quote_for(seller, company="Opencorp", total="50.00")
+    leads.change_status(db.session, lead=lost.lead, status=LeadStatus.LOST, actor=seller,
+                        lost_reason="Went elsewhere")
+    leads.change_status(db.session, lead=spam.lead, status=LeadStatus.SPAM, actor=seller)
+    db.session.commit()
+    auth.login(seller)
+    assert labels(client.get(LIST)) == [open_.label]
+    card = client.get("/dashboard/").get_data(as_text=True)
+    card = card[card.index('id="quotes-heading"'):]
+    assert re.search(r"Awaiting an answer</a>\s*<strong>1</strong>", card)
+    assert "50.00 USD" in card and "1,000.00 USD" not in card
+    everything = client.get(LIST, query_string={"view": "all"}).get_data(as_text=True)
+    assert lost.label in everything and spam.label in everything
+    assert "Lead lost" in everything and "Lead held as spam" in everything
+
+    leads.change_status(db.session, lead=lost.lead, status=LeadStatus.QUALIFIED, actor=seller)
+    db.session.commit()
+    assert labels(client.get(LIST)) == [lost.label, open_.label]
+
+
+def test_a_merged_quote_awaits_as_the_lead_it_moves_to(client, auth, seller):
+    """Merging moves the quotes: they await an answer as their new lead does, whichever of the
+    two leads was lost."""
+    kept = quote_for(seller, company="Keptcorp")
+    gone = quote_for(seller, company="Gonecorp")
+    leads.change_status(db.session, lead=gone.lead, status=LeadStatus.LOST, actor=seller,
+                        lost_reason="Duplicate")
+    db.session.commit()
+    leads.merge(db.session, source=kept.lead, target=gone.lead, actor=seller)
+    db.session.commit()
+    auth.login(seller)
+    assert labels(client.get(LIST)) == []  # both now on the lost lead
+    leads.change_status(db.session, lead=gone.lead, status=LeadStatus.QUALIFIED, actor=seller)
+    db.session.commit()
+    assert set(labels(client.get(LIST))) == {kept.label, gone.label}
