@@ -246,11 +246,11 @@ def submit_inquiry(
         lead.score, lead.score_reasons = score_inquiry(request, lead.total_kg)
         leads.record_activity(session, lead=lead, kind=ActivityKind.INQUIRY,
                               body=f"New inquiry {reference}", inquiry=reference)
-    _queue_emails(session, inquiry, lead, is_new_lead)
+    queue_emails(session, inquiry, lead, is_new_lead)
     return inquiry
 
 
-def _queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool) -> None:
+def queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool) -> None:
     """The acknowledgement to the submitter and the alert to the owner (or the sales team,
     when nobody active owns the lead)."""
     notify(session, template="inquiry_ack", to=inquiry.contact.email, related=lead,

@@ -13,11 +13,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from crm.auth.models import Role, User
 from crm.core.database import commit_with_retries
 from crm.extensions import db
+from crm.intake import spam
 from crm.leads import contacts, operations, timeline
 from crm.leads.blueprint import bp
 from crm.leads.detail_forms import (
     ContactDetailsForm,
     EmailContactForm,
+    LeadActionForm,
     MergeForm,
     NextActionForm,
     NoteForm,
@@ -105,6 +107,7 @@ def _forms(lead: Lead, can_reassign: bool) -> dict:
     forms = {
         "note_form": NoteForm(**blank),
         "status_form": StatusForm(**blank),
+        "release_form": LeadActionForm(**blank),
         "next_action_form": NextActionForm(**blank, on=lead.next_action_on,
                                            note=lead.next_action_note),
         "merge_form": MergeForm(**blank),
@@ -180,6 +183,18 @@ def set_next_action(lead_id: int):
         "The next action is saved." if form.on.data else "The next action is cleared.")
     if refused:
         return _kept(lead, refused, next_action_form=form)
+    return redirect(form.next_url(lead.id))
+
+
+@bp.post("/<int:lead_id>/not-spam")
+def release_from_spam(lead_id: int):
+    lead = _lead(lead_id)
+    form = LeadActionForm()
+    if not form.validate_on_submit():
+        return _render_show(lead, release_form=form, status=400)
+    _save(lead, form.version.data, lambda: spam.release(
+        db.session, lead=lead, actor=current_user, expected_version=form.version.data),
+        lambda: f"{lead.reference} is released from spam and is now {lead.status.label.lower()}.")
     return redirect(form.next_url(lead.id))
 
 

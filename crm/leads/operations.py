@@ -159,17 +159,22 @@ def change_status(session, *, lead: Lead, status: LeadStatus, actor, lost_reason
     if status is S.LOST and not lost_reason.strip():
         raise LeadError("Say why the lead was lost.")
     before = lead.status
-    lead.status = status
+    set_status(session, lead, status)
     lead.lost_reason = lost_reason.strip() if status is S.LOST else None
-    if (before in LEAD_CLOSED_TO_ANSWERS) != (status in LEAD_CLOSED_TO_ANSWERS):
-        session.execute(update(Quote).where(Quote.lead_id == lead.id)
-                        .values(lead_closed=status in LEAD_CLOSED_TO_ANSWERS))
     touch(lead, actor)
     mark_answered(lead)
     record_activity(session, lead=lead, kind=ActivityKind.STATUS, actor=actor,
                     body=f"{before.label} → {status.label}"
                     + (f": {lead.lost_reason}" if lead.lost_reason else ""),
                     before=before.value, after=status.value)
+
+
+def set_status(session, lead: Lead, status: LeadStatus) -> None:
+    """The lead's status, and with it whether its quotes can be answered (``lead_closed``)."""
+    if (lead.status in LEAD_CLOSED_TO_ANSWERS) != (status in LEAD_CLOSED_TO_ANSWERS):
+        session.execute(update(Quote).where(Quote.lead_id == lead.id)
+                        .values(lead_closed=status in LEAD_CLOSED_TO_ANSWERS))
+    lead.status = status
 
 
 def add_note(session, *, lead: Lead, body: str, actor) -> Activity:

@@ -272,7 +272,7 @@ def test_a_failure_after_the_lead_insert_leaves_nothing(catalog, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("mail template broke")
 
-    monkeypatch.setattr(intake, "_queue_emails", explode)
+    monkeypatch.setattr(intake, "queue_emails", explode)
     with pytest.raises(RuntimeError):
         submit()
     db.session.rollback()

@@ -1,0 +1,62 @@
+"""Overruling the spam screen: a lead held or marked as spam that a person says is real."""
+
+from sqlalchemy import select
+
+from crm.core.types import utcnow
+from crm.intake.operations import queue_emails
+from crm.intake.requests import QuoteRequest
+from crm.intake.scoring import score_inquiry
+from crm.leads import operations as leads
+from crm.leads.models import Activity, ActivityKind, Inquiry, Lead, LeadStatus
+
+S = LeadStatus
+
+
+def release(session, *, lead: Lead, actor, expected_version: int | None) -> None:
+    """"Not spam". A lead marked spam by hand goes back to the status it had. One the screen
+    held at intake becomes new and gets what the intake would have given it: an owner (the
+    territory rule, else the round-robin), a score, a first response due from now, and the
+    two emails held back (the acknowledgement to its submitter, the alert to its owner)."""
+    leads.check_version(lead, expected_version)
+    if lead.status is not S.SPAM:
+        raise leads.LeadError(f"{lead.reference} is not held as spam.")
+    marked_from = _status_before_spam(session, lead)
+    status = marked_from or S.NEW
+    leads.set_status(session, lead, status)
+    leads.touch(lead, actor)
+    leads.record_activity(session, lead=lead, kind=ActivityKind.STATUS, actor=actor,
+                          body=f"Spam → {status.label}: not spam", before=S.SPAM.value,
+                          after=status.value)
+    if marked_from is not None:
+        return
+    inquiry = session.scalars(select(Inquiry).where(Inquiry.lead_id == lead.id)
+                              .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())).first()
+    lead.score, lead.score_reasons = score_inquiry(_as_request(inquiry), lead.total_kg)
+    lead.first_response_due_at = leads.first_response_due(utcnow())
+    leads.assign(session, lead=lead, owner=leads.choose_owner(session, inquiry.contact.country),
+                 actor=None)
+    session.flush()
+    queue_emails(session, inquiry, lead, is_new_lead=True)
+
+
+def _status_before_spam(session, lead: Lead) -> LeadStatus | None:
+    """The status the lead was marked spam from, by hand; None when the screen held it."""
+    for detail in session.scalars(select(Activity.detail).where(
+            Activity.lead_id == lead.id, Activity.kind == ActivityKind.STATUS)
+            .order_by(Activity.id.desc())):
+        if detail.get("after") == S.SPAM.value:
+            return S(detail["before"])
+    return None
+
+
+def _as_request(inquiry: Inquiry) -> QuoteRequest:
+    """What scoring reads of a request, from the inquiry as stored and its contact."""
+    contact = inquiry.contact
+    return QuoteRequest(
+        company="", name=contact.name, email=contact.email, country=contact.country or "",
+        consent=True, phone=contact.phone, job_title=contact.job_title,
+        company_type=inquiry.company_type, formulation_type=inquiry.formulation_type,
+        servings_per_unit=inquiry.servings_per_unit, units=inquiry.units,
+        target_market=inquiry.target_market, project_stage=inquiry.project_stage,
+        target_launch=inquiry.target_launch, sample_wanted=inquiry.sample_wanted,
+        message=inquiry.message)

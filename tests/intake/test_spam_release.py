@@ -1,0 +1,120 @@
+"""A request the screen held as spam, released by sales ("Not spam"): routed, scored and
+acknowledged as the intake would have done; and a lead marked spam by hand, put back."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from crm.core.types import utcnow
+from crm.extensions import db
+from crm.intake import spam
+from crm.leads import operations as leads
+from crm.leads.models import Activity, ActivityKind, LeadStatus
+from crm.leads.operations import LeadConflict, LeadError
+from crm.notifications.models import OutboxEmail
+from crm.quotes import operations as quotes
+from tests.factories import make_user, seed_catalog, submit
+
+S = LeadStatus
+
+
+@pytest.fixture
+def catalog(app):
+    seed_catalog()
+
+
+def emails(lead) -> list[tuple[str, str]]:
+    return sorted(db.session.execute(select(OutboxEmail.template, OutboxEmail.recipient)
+                                     .where(OutboxEmail.related_id == lead.id)).all())
+
+
+def test_a_request_held_as_spam_is_released_routed_scored_and_acknowledged(catalog):
+    owner = make_user(role="sales", name="Olga Owner")
+    inquiry = submit(seconds_to_fill=1.0)  # a browser's autofill beat the fill-time screen
+    lead = inquiry.lead
+    assert lead.status is S.SPAM and lead.owner_id is None and emails(lead) == []
+    lead.first_response_due_at = utcnow() - timedelta(days=2)  # it sat in the spam list
+    db.session.commit()
+    checker = make_user(role="sales", name="Cleo Checker")
+
+    spam.release(db.session, lead=lead, actor=checker, expected_version=lead.version)
+    db.session.commit()
+
+    assert lead.status is S.NEW and lead.owner_id == owner.id
+    assert lead.score > 0 and "+15 business email" in lead.score_reasons
+    assert lead.first_response_due_at > utcnow()  # the clock starts now, not at the post
+    assert emails(lead) == [("inquiry_ack", inquiry.contact.email),
+                            ("lead_alert", owner.email)]
+    status = db.session.scalars(select(Activity).where(
+        Activity.lead_id == lead.id, Activity.kind == ActivityKind.STATUS)).one()
+    assert status.body == "Spam → New: not spam" and status.actor_id == checker.id
+    assert status.detail == {"before": "spam", "after": "new"}
+
+
+def test_only_a_spam_lead_is_released_and_a_stale_page_is_refused(catalog):
+    make_user(role="sales")
+    lead = submit(honeypot="http://bot.example").lead
+    actor = make_user(role="sales")
+    with pytest.raises(LeadConflict):
+        spam.release(db.session, lead=lead, actor=actor, expected_version=lead.version - 1)
+    spam.release(db.session, lead=lead, actor=actor, expected_version=lead.version)
+    db.session.commit()
+    with pytest.raises(LeadError, match="is not held as spam"):
+        spam.release(db.session, lead=lead, actor=actor, expected_version=lead.version)
+    assert len(emails(lead)) == 2  # once
+
+
+def test_a_lead_marked_spam_by_hand_goes_back_where_it_was(catalog):
+    """Its owner, its status and its quote come back; the customer is not acknowledged twice."""
+    owner = make_user(role="sales")
+    lead = submit().lead
+    leads.change_status(db.session, lead=lead, status=S.CONTACTED, actor=owner)
+    leads.change_status(db.session, lead=lead, status=S.QUALIFIED, actor=owner)
+    quote, _ = quotes.draft_from_lead(db.session, lead=lead, actor=owner)
+    db.session.commit()
+    quotes.send_quote(db.session, quote=quote, actor=owner)
+    leads.change_status(db.session, lead=lead, status=S.SPAM, actor=owner)
+    db.session.commit()
+    assert lead.status is S.SPAM and quote.lead_closed
+    sent = emails(lead)
+
+    spam.release(db.session, lead=lead, actor=owner, expected_version=lead.version)
+    db.session.commit()
+    db.session.refresh(quote)
+    assert lead.status is S.QUOTED and lead.owner_id == owner.id
+    assert not quote.lead_closed
+    assert emails(lead) == sent
+
+
+# --- over HTTP -------------------------------------------------------------------------------
+
+def test_the_lead_page_offers_not_spam_to_sales_only_on_a_spam_lead(catalog, client, auth):
+    make_user(role="sales")
+    lead = submit(honeypot="http://bot.example").lead
+    page = f"/dashboard/leads/{lead.id}"
+    auth.login("sales")
+    assert "Not spam" in client.get(page).get_data(as_text=True)
+    response = client.post(f"{page}/not-spam", data={"version": lead.version},
+                           follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert f"{lead.reference} is released from spam and is now new." in text
+    assert lead.status is S.NEW and "Not spam" not in text
+    auth.logout()
+    auth.login("moderator")
+    assert client.post(f"{page}/not-spam", data={"version": lead.version}).status_code in (403,
+                                                                                          404)
+
+
+def test_a_stale_release_gets_the_conflict_message(catalog, client, auth):
+    make_user(role="sales")
+    lead = submit(honeypot="http://bot.example").lead
+    auth.login("sales")
+    stale = lead.version
+    leads.add_note(db.session, lead=lead, body="Looks real to me",
+                   actor=make_user(role="sales", name="Nina Noter"))
+    db.session.commit()
+    assert lead.version != stale
+    text = client.post(f"/dashboard/leads/{lead.id}/not-spam", data={"version": stale},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "changed by Nina Noter" in text and lead.status is S.SPAM
