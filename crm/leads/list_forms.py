@@ -1,12 +1,17 @@
-"""The filter form above the lead list and board (a GET form: no CSRF token, nothing changes)."""
+"""The lead list's forms: the filters above the list and board (a GET form: no CSRF token,
+nothing changes), and what to do with the leads ticked in the list."""
 
-from wtforms import DateField, HiddenField, SearchField, SelectMultipleField
+import re
+
+from flask import url_for
+from wtforms import DateField, Field, HiddenField, SearchField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import InputRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from crm.auth.forms import COUNTRY_CHOICES
 from crm.core.forms import Form, SelectField, fixed_select_field
+from crm.core.urls import is_safe_next
 from crm.leads.models import LeadStatus
 from crm.leads.queries import SORTS, LeadFilters
 
@@ -81,3 +86,67 @@ class LeadFilterForm(Form):
             created_from=self._valid(self.created_from), created_to=self._valid(self.created_to),
             sort=sort, direction="asc" if self.dir.data == "asc" else "desc",
         )
+
+
+# --- several leads at once -------------------------------------------------------------------
+
+STALE_LIST = "This list is out of date: reload the page and tick the leads again."
+MAX_PICKS = 200
+PICK = re.compile(r"(\d{1,18}):(\d{1,9})", re.ASCII)
+
+
+class LeadPicksField(Field):
+    """The ticked leads, each sent as ``id:version`` (the version the list showed): a dict."""
+
+    widget = HiddenInput()  # never drawn: the list draws a box per row
+
+    def process_formdata(self, valuelist):
+        matches = [PICK.fullmatch(value) for value in valuelist]
+        if not all(matches):
+            raise ValueError(STALE_LIST)
+        self.data = {int(match[1]): int(match[2]) for match in matches}
+
+    def pre_validate(self, form):
+        if not self.data:
+            raise StopValidation("Tick at least one lead.")
+        if len(self.data) > MAX_PICKS:
+            raise StopValidation(f"Tick at most {MAX_PICKS} leads at a time.")
+
+
+class BulkForm(Form):
+    """``action``: the button pressed, "assign" (to ``owner``, 0 for nobody) or "status"."""
+
+    lead = LeadPicksField("Ticked leads", default=dict)
+    action = SelectField("Action", choices=[SelectChoice("assign", "Assign"),
+                                            SelectChoice("status", "Change status")],
+                         validators=[InputRequired("Choose what to do.")])
+    owner = SelectField("Assign to", id="bulk-owner", default="")  # "0": the unassigned queue
+    status = SelectField("New status", id="bulk-status", default="", choices=[
+        SelectChoice("", "Choose…"),
+        *(SelectChoice(s.value, s.label) for s in LeadStatus if s is not LeadStatus.NEW)])
+    lost_reason = StringField("Why lost", id="bulk-lost-reason", filters=[_strip],
+                              validators=[Length(max=300, message="Use at most 300 characters.")])
+    next = HiddenField()
+
+    def __init__(self, *args, owners: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner.choices = [SelectChoice("", "Choose…"), SelectChoice("0", "Unassigned")] + [
+            SelectChoice(str(user_id), name) for user_id, name in owners]
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.action.data == "assign" and not self.owner.data:
+            self.owner.errors.append("Choose whom to give the leads to.")
+        elif self.action.data == "status" and not self.status.data:
+            self.status.errors.append("Choose the new status.")
+        else:
+            return valid
+        return False
+
+    def validate_lost_reason(self, field):
+        if (self.action.data == "status" and self.status.data == LeadStatus.LOST.value
+                and not field.data):
+            raise ValidationError("Say why the leads were lost.")
+
+    def next_url(self) -> str:
+        return self.next.data if is_safe_next(self.next.data) else url_for("leads.index")

@@ -122,9 +122,11 @@ def _refuse_others_lead(lead: Lead, actor, doing: str) -> None:
         raise LeadError(f"Only an admin can {doing} a lead that belongs to someone else.")
 
 
-def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=None) -> None:
+def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=None,
+           notify_owner: bool = True) -> None:
     """Give the lead to ``owner``. Sales may take unowned leads or pass on their own; only
-    admins move a lead away from another salesperson."""
+    admins move a lead away from another salesperson. ``notify_owner`` False: the caller
+    tells the new owner (of several leads at once)."""
     check_version(lead, expected_version)
     _refuse_others_lead(lead, actor, "reassign")
     if owner is not None and (not owner.active or not owner.has_role(Role.SALES)):
@@ -140,7 +142,7 @@ def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=N
         touch(lead, actor)
     # At intake (no actor) the new-lead alert tells the owner; a person's reassignment needs
     # its own email, unless they took the lead themselves.
-    if owner is not None and actor is not None and owner.id != actor.id:
+    if notify_owner and owner is not None and actor is not None and owner.id != actor.id:
         notify(session, template="lead_assigned", to=owner.email, related=lead,
                key=f"lead-assigned:{lead.id}:{owner.id}:{lead.version}",
                context={"lead": lead, "owner": owner, "actor": actor,

@@ -25,7 +25,7 @@ EXPORT_CAP = 100_000
 LIST_COLUMNS = (
     Lead.id, Lead.reference, Lead.company_name, Lead.contact_name, Lead.contact_email,
     Lead.country, Lead.ingredients_summary, Lead.total_kg, Lead.score, Lead.owner_id,
-    Lead.status, Lead.created_at, Lead.next_action_on,
+    Lead.status, Lead.created_at, Lead.next_action_on, Lead.version,
 )
 BOARD_COLUMNS = (Lead.id, Lead.reference, Lead.company_name, Lead.total_kg, Lead.score,
                  Lead.owner_id, Lead.status, Lead.created_at)

@@ -1,16 +1,20 @@
 """Lead list, board and CSV export."""
 
 from datetime import datetime
+from urllib.parse import parse_qsl, urlsplit
 
-from flask import Response, render_template, request
+from flask import Response, flash, redirect, render_template, request
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
 
+from crm.auth.models import User
 from crm.core.types import utcnow
 from crm.extensions import db
-from crm.leads import export, queries
+from crm.leads import batch, export, queries
 from crm.leads.blueprint import bp
-from crm.leads.list_forms import LeadFilterForm
-from crm.leads.models import OPEN_STATUSES
+from crm.leads.list_forms import BulkForm, LeadFilterForm
+from crm.leads.models import OPEN_STATUSES, LeadStatus
 
 
 def lead_age(created_at: datetime, now: datetime) -> str:
@@ -22,23 +26,61 @@ def lead_age(created_at: datetime, now: datetime) -> str:
     return "just now"
 
 
-def _filters(staff, default_statuses):
-    form = LeadFilterForm(request.args, owners=staff.owners, default_statuses=default_statuses,
+def _filters(staff, default_statuses, args=None):
+    form = LeadFilterForm(request.args if args is None else args, owners=staff.owners,
+                          default_statuses=default_statuses,
                           ingredients=queries.ingredient_choices(db.session))
     form.validate()
     return form, form.filters(me_id=current_user.id)
 
 
-@bp.get("/")
-def index():
+def _render_list(args, *, bulk_form=None, status: int = 200):
     staff = queries.staff(db.session)
-    form, filters = _filters(staff, OPEN_STATUSES)
-    page = queries.lead_page(db.session, filters=filters,
-                             page=request.args.get("page", 1, type=int))
+    form, filters = _filters(staff, OPEN_STATUSES, args)
+    page = queries.lead_page(db.session, filters=filters, page=args.get("page", 1, type=int))
+    bulk_form = bulk_form or BulkForm(formdata=None, owners=staff.owners)
     now = utcnow()
     return render_template("leads/index.html", form=form, filters=filters, page=page,
-                           owner_names=staff.names, today=now.date(),
-                           age=lambda created_at: lead_age(created_at, now))
+                           owner_names=staff.names, today=now.date(), bulk_form=bulk_form,
+                           errors=bulk_form.error_list(),
+                           age=lambda created_at: lead_age(created_at, now)), status
+
+
+@bp.get("/")
+def index():
+    return _render_list(request.args)
+
+
+@bp.post("/bulk")
+def bulk():
+    """The leads ticked in the list: assigned, or moved to another status, each as its own
+    page would allow; then back to the list, with what was refused and why."""
+    form = BulkForm(owners=queries.staff(db.session).owners)
+    if not form.validate_on_submit():  # the list as it was, the boxes still ticked
+        list_args = MultiDict(parse_qsl(urlsplit(form.next_url()).query))
+        return _render_list(list_args, bulk_form=form, status=400)
+    try:
+        if form.action.data == "assign":
+            owner_id = int(form.owner.data)
+            owner = db.session.get(User, owner_id) if owner_id else None
+            done = batch.assign_leads(db.session, picks=form.lead.data, owner=owner,
+                                      actor=current_user)
+        else:
+            done = batch.change_statuses(
+                db.session, picks=form.lead.data, status=LeadStatus(form.status.data),
+                lost_reason=form.lost_reason.data or "", actor=current_user)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        flash("Someone saved one of these leads at the same moment: nothing was changed. "
+              "Try again.", "error")
+        return redirect(form.next_url())
+    changed = len(done.changed)
+    flash(f"{changed} lead{'s' if changed != 1 else ''} changed." if changed
+          else "No lead changed.", "success" if changed else "error")
+    for reference, why in done.refused:
+        flash(f"{reference}: {why}", "error")
+    return redirect(form.next_url())
 
 
 @bp.get("/board")

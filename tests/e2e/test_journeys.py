@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from crm.articles.models import Comment, CommentStatus
 from crm.extensions import db
-from crm.leads.models import Inquiry
+from crm.leads.models import Inquiry, Lead
 from tests.e2e.checks import assert_every_control_labelled, check_public_page
 from tests.e2e.conftest import PASSWORD
 
@@ -322,3 +322,25 @@ def test_the_quote_form_works_with_the_keyboard_alone(site, page, shot):
     expect(page.locator(".thanks-reference")).to_contain_text("INQ-")
     expect(page.locator("body")).to_contain_text("100 kg")
     shot(page, "keyboard-thanks")
+
+
+def test_salesperson_ticks_every_lead_on_the_page_and_marks_them_contacted(site, page, shot):
+    references = [_new_lead(site, f"Tickco{n}")[1] for n in range(2)]
+    sign_in(page, site, "sales")
+    page.goto(site.url + "/dashboard/leads/?q=tickco")
+    expect(page.locator(".inquiry-reference")).to_have_count(2)
+    page.check("#tick-all")  # drawn and wired by lead-list.js
+    expect(page.locator("#bulk-count")).to_have_text("With the 2 leads ticked:")
+    page.uncheck(f"[aria-label='Tick {references[0]}']")
+    expect(page.locator("#bulk-count")).to_have_text("With the 1 lead ticked:")
+    page.check("#tick-all")
+    page.select_option("#bulk-status", "contacted")
+    assert_every_control_labelled(page)
+    page.click("button[name=action][value=status]")
+    expect(page.locator(".alert-success")).to_contain_text("2 leads changed.")
+    expect(page).to_have_url(re.compile(r"[?&]q=tickco"))
+    shot(page, "lead-list-bulk")
+    with site.app.app_context():
+        statuses = db.session.scalars(select(Lead.status).where(
+            Lead.reference.in_(references))).all()
+    assert [status.value for status in statuses] == ["contacted", "contacted"]

@@ -223,8 +223,10 @@ def test_sorting_by_whitelisted_columns(client, auth, catalog):
     page = get(client, LIST, sort="score", dir="desc", country="US")
     assert 'aria-sort="descending"' in page
     assert "sort=score&amp;dir=asc" in page  # clicking again reverses
-    overdue = page.split(b.reference)[1].split("</tr>")[0]
-    assert "Overdue" in overdue and "Overdue" not in page.split(a.reference)[1].split("</tr>")[0]
+    def row(lead):  # from its reference's link to the end of its row
+        return page.split(f">{lead.reference}</a>")[1].split("</tr>")[0]
+
+    assert "Overdue" in row(b) and "Overdue" not in row(a)
 
 
 def test_sort_links_keep_the_filters(client, auth, catalog):
