@@ -135,3 +135,24 @@ def expire_quotes_command():
     count = expire_quotes(db.session)
     db.session.commit()
     click.echo(f"Expired {count} quote{'s' if count != 1 else ''}.")
+
+
+@crm_cli.command("purge-spam")
+@click.option("--days", type=click.IntRange(min=1), default=None,
+              help="Keep what changed more recently (default: CRM_SPAM_RETENTION_DAYS).")
+def purge_spam_command(days: int | None):
+    """Delete spam leads and spam or trashed comments no one has touched for a while (run
+    daily from cron)."""
+    from datetime import timedelta
+
+    from crm.articles.moderation import purge_comments
+    from crm.core.types import utcnow
+    from crm.leads.purge import purge_spam_leads
+
+    days = days or current_app.config["CRM_SPAM_RETENTION_DAYS"]
+    before = utcnow() - timedelta(days=days)
+    leads = purge_spam_leads(db.session, before=before)
+    comments = purge_comments(db.session, before=before)
+    db.session.commit()
+    click.echo(f"Deleted {leads} spam lead{'s' if leads != 1 else ''} and {comments} "
+               f"comment{'s' if comments != 1 else ''} older than {days} days.")

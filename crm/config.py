@@ -112,6 +112,7 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "CRM_PDF_RATE_LIMIT": env.get("CRM_PDF_RATE_LIMIT", "20 per minute;300 per day"),
         "CRM_INQUIRY_RATE_LIMIT": env.get("CRM_INQUIRY_RATE_LIMIT", "5 per minute;30 per day"),
         "CRM_FIRST_RESPONSE_HOURS": _int(env, "CRM_FIRST_RESPONSE_HOURS", 24),
+        "CRM_SPAM_RETENTION_DAYS": _int(env, "CRM_SPAM_RETENTION_DAYS", 30),
         "CRM_RESET_LIMIT_PER_IP": env.get("CRM_RESET_LIMIT_PER_IP", "10 per hour"),
         "CRM_RESET_LIMIT_PER_ACCOUNT": env.get("CRM_RESET_LIMIT_PER_ACCOUNT", "3 per hour"),
         "MAIL_SERVER": mail_server,

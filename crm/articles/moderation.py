@@ -1,8 +1,9 @@
 """Moderators' actions on comments: the comment state machine and its audit trail."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from crm.articles.comments import (
     body_fingerprint,
@@ -89,6 +90,26 @@ def delete_comment(session, *, comment: Comment, actor) -> None:
         raise ModerationError("Only a comment in the trash can be deleted for ever.")
     record_event(session, actor=actor, action="comment.deleted", obj=comment,
                  author_name=comment.author_name, excerpt=comment.body[:200])
+    _delete_for_ever(session, comment)
+
+
+def purge_comments(session, *, before: datetime) -> int:
+    """Delete the spam and trashed comments last moderated (or, never moderated, sent) before
+    ``before``, as "Delete forever" does: ``flask crm purge-spam``, daily from cron. Returns
+    how many went."""
+    old = session.scalars(select(Comment).where(
+        Comment.status.in_((S, T)),
+        func.coalesce(Comment.moderated_at, Comment.created_at) < before,
+    ).order_by(Comment.id)).all()
+    for comment in old:
+        _delete_for_ever(session, comment)
+    if old:
+        record_event(session, actor=None, action="comments.purged", object_type="comments",
+                     comments=len(old))
+    return len(old)
+
+
+def _delete_for_ever(session, comment: Comment) -> None:
     invalidate(session, comment.article_id)
     # Replies move up one level (at most two levels hang below a comment).
     children = select(Comment.id).where(Comment.parent_id == comment.id).scalar_subquery()
