@@ -140,3 +140,16 @@ def test_the_command_purges_and_says_how_much(catalog, runner):
     assert result.exit_code == 0, result.output
     assert "Deleted 1 spam lead and 0 comments older than 30 days." in result.output
     assert count(Lead) == 0
+
+
+def test_the_spam_and_trash_tabs_say_when_comments_go(app, client, auth):
+    app.config["CRM_SPAM_RETENTION_DAYS"] = 45
+    auth.login("moderator")
+    assert "Deleted for ever 45 days after being marked spam" in client.get(
+        "/dashboard/moderation/?status=spam").get_data(as_text=True)
+    assert "Deleted for ever" not in client.get(
+        "/dashboard/moderation/?status=pending").get_data(as_text=True)
+    auth.logout()
+    auth.login("sales")
+    assert "Spam leads untouched for 45 days are deleted" in client.get(
+        "/dashboard/leads/?status=spam").get_data(as_text=True)
