@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pycountry
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from crm.auth.models import Role, User
@@ -25,6 +25,7 @@ from crm.leads.models import (
 from crm.notifications.models import OutboxEmail
 
 # Short names of the documents a customer can ask for (the intake form's keys).
+RELATED_SHOWN = 10  # other leads of the contact and company, on the lead page
 DOCUMENT_LABELS = {
     "coa": "CoA", "spec": "Spec sheet", "sds": "SDS", "allergen": "Allergen statement",
     "non_gmo": "Non-GMO statement", "halal": "Halal certificate", "kosher": "Kosher certificate",
@@ -60,6 +61,8 @@ class LeadPage:
     inquiries: list[Inquiry]  # newest first, with their lines
     merged_into: Lead | None = None
     quotes: list = field(default_factory=list)  # newest first (Quote: a higher feature)
+    related: list = field(default_factory=list)  # the contact's and company's other leads
+    related_total: int = 0
     lines: list[RequestedIngredient] = field(init=False)
 
     def __post_init__(self):
@@ -98,9 +101,24 @@ def lead_page(session, lead: Lead) -> LeadPage:
                            OutboxEmail.status, OutboxEmail.sent_at, OutboxEmail.related_id))
     ).all()
     merged_into = (session.get(Lead, lead.merged_into_id) if lead.merged_into_id else None)
+    related = related_leads(session, lead)
     return LeadPage(lead=lead, timeline=build_timeline(activities, inquiries, emails),
                     inquiries=list(inquiries), merged_into=merged_into,
-                    quotes=list(lead.quotes))  # one query, through the relationship
+                    quotes=list(lead.quotes),  # one query, through the relationship
+                    related=related, related_total=related[0].total if related else 0)
+
+
+def related_leads(session, lead: Lead) -> list:
+    """The other leads of the lead's contact and of its company (not those merged away),
+    newest first: the first ``RELATED_SHOWN``, each row with ``total``, how many in all."""
+    same = Lead.contact_id == lead.contact_id
+    if lead.company_id is not None:
+        same = or_(same, Lead.company_id == lead.company_id)
+    return session.execute(
+        select(Lead.id, Lead.reference, Lead.status, Lead.created_at, Lead.contact_name,
+               Lead.contact_id, Lead.total_kg, func.count().over().label("total"))
+        .where(same, Lead.id != lead.id, Lead.merged_into_id.is_(None))
+        .order_by(Lead.created_at.desc(), Lead.id.desc()).limit(RELATED_SHOWN)).all()
 
 
 def _lead_and_merged_ids(lead_id: int):

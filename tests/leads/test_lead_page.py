@@ -488,3 +488,39 @@ def test_the_page_costs_the_same_for_one_inquiry_and_for_six(client, auth, catal
     assert counts["small"] == counts["big"], counts
     # The signed-in user, the lead, the owner choices, activities, inquiries, emails.
     assert counts["big"] <= 8, counts
+
+
+def test_the_contact_and_company_s_other_leads_are_listed(client, auth, catalog):
+    """The customer's history beside the lead: the contact's other leads and their
+    colleagues', newest first, whatever their status; not leads merged away."""
+    ana = "ana@acmevita.example"
+    first = submit(quote_request(company="Acmevita", email=ana)).lead
+    operations.change_status(db.session, lead=first, status=S.LOST,
+                             actor=make_user(role="sales"), lost_reason="Too early")
+    db.session.commit()
+    current = submit(quote_request(company="Acmevita", email=ana)).lead  # a new lead: the
+    assert current.id != first.id                                      # first one is lost
+    colleague = submit(quote_request(company="Acmevita", email="bob@acmevita.example")).lead
+    merged = submit(quote_request(company="Acmevita", email="cy@acmevita.example")).lead
+    merged.merged_into_id = colleague.id
+    stranger = submit(quote_request(company="Otherco", email="di@otherco.example")).lead
+    db.session.commit()
+    auth.login("sales")
+    page = page_of(client, current)
+    panel = page[page.index('id="related-heading"'):]
+    panel = panel[:panel.index("</section>")]
+    assert re.findall(r'class="inquiry-reference"[^>]*>([^<]+)<', panel) == [
+        colleague.reference, first.reference]
+    assert "Lost" in panel and "New" in panel
+    assert merged.reference not in panel and stranger.reference not in panel
+    assert "No other leads" in page_of(client, stranger)
+
+
+def test_past_ten_other_leads_the_panel_points_to_the_list(client, auth, catalog, monkeypatch):
+    monkeypatch.setattr("crm.leads.timeline.RELATED_SHOWN", 2)
+    leads = [submit(quote_request(company="Manyco", email=f"p{n}@manyco.example")).lead
+             for n in range(4)]
+    auth.login("sales")
+    page = page_of(client, leads[0])
+    assert "and 1 older:" in page
+    assert "/dashboard/leads/?q=Manyco&amp;status=all" in page
