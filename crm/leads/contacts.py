@@ -14,12 +14,15 @@ from crm.leads.operations import (
 
 def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: str,
                    job_title: str, country: str | None, company_name: str,
-                   company_type: str | None, expected_version=None) -> list[str]:
+                   company_type: str | None, move_company: bool = False,
+                   expected_version=None) -> list[str]:
     """Correct who asked: the contact's details, their company's name and type. Every lead of
     that contact, and of that company, shows the correction (list columns, search). Returns
     what changed ("phone “…” → “…”"), on the timeline too; nothing changed saves nothing.
     The email is the contact's key (intake finds them by it): one another contact holds is
-    refused (merge their leads instead)."""
+    refused (merge their leads instead). ``move_company``: ``company_name`` names the company
+    the contact (and all their leads) move to, found by name or made, instead of renaming
+    theirs; the company type is then that company's."""
     check_version(lead, expected_version)
     contact, company = lead.contact, lead.company
     email = email.strip().lower()
@@ -29,13 +32,20 @@ def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: 
                         "into this one instead.")
     if company is None:  # never from intake, which always names one; kept safe anyway
         company = lead.company = contact.company = Company(name="", name_key="")
+    changes = []  # (the row changed, what changed)
+    moved_to = None
+    if move_company and company_name.strip().lower() != company.name_key:
+        moved_to = _company_named(session, company_name.strip(), contact.country)
+        changes.append((contact, f"moved from company “{company.name or '—'}” "
+                                 f"to “{moved_to.name}”"))
+        contact.company = company = moved_to
     wanted = [("name", contact, "name", name.strip()), ("email", contact, "email", email),
               ("phone", contact, "phone", phone.strip() or None),
               ("job title", contact, "job_title", job_title.strip() or None),
               ("country", contact, "country", country or None),
-              ("company", company, "name", company_name.strip()),
+              ("company", company, "name", company.name if move_company else
+               company_name.strip()),
               ("company type", company, "company_type", company_type or None)]
-    changes = []  # (the row changed, what changed)
     for label, row, attribute, value in wanted:
         before = getattr(row, attribute)
         if before != value:
@@ -50,9 +60,11 @@ def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: 
     # Each has the correction on its timeline, as far as it shows it.
     with session.no_autoflush:  # each lead saved once, its list columns included
         showing = [Lead.contact_id == contact.id]
-        if company.id is not None:  # a company just made here is on this contact's leads only
-            showing.append(Lead.company_id == company.id)
+        if company.id is not None and any(row is company for row, _ in changes):
+            showing.append(Lead.company_id == company.id)  # one just made has no lead yet
         for shown in session.scalars(select(Lead).where(or_(*showing))):
+            if moved_to is not None and shown.contact_id == contact.id:
+                shown.company = moved_to
             copy_who(shown)
             touch(shown, actor)
             if shown is lead:
@@ -68,3 +80,14 @@ def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: 
     record_activity(session, lead=lead, kind=ActivityKind.CONTACT, actor=actor,
                     body="Contact details corrected: " + "; ".join(c for _, c in changes))
     return [change for _, change in changes]
+
+
+def _company_named(session, name: str, country: str | None) -> Company:
+    """The company of that name (any case), else a new one (no domain: one is only ever
+    learnt from an email, at intake)."""
+    found = session.scalar(select(Company).where(Company.name_key == name.lower())
+                           .order_by(Company.id).limit(1))
+    if found is None:
+        found = Company(name=name, name_key=name.lower(), country=country)
+        session.add(found)
+    return found

@@ -2,6 +2,7 @@
 
 from flask import url_for
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     HiddenField,
@@ -141,6 +142,11 @@ class ContactDetailsForm(LeadActionForm):
         choices=[SelectChoice("", "Not known")] + [SelectChoice(kind, kind.capitalize())
                                                     for kind in COMPANY_TYPES])
 
+    move_company = BooleanField(
+        "Move the contact instead", id="move-company",
+        description="To the company of this name (found, or made), with all their leads; "
+                    "their colleagues stay.")
+
     @classmethod
     def for_lead(cls, lead) -> "ContactDetailsForm":
         """The form filled in with the contact and company as they are, unbound."""
@@ -152,5 +158,6 @@ class ContactDetailsForm(LeadActionForm):
 
     def details(self) -> dict:
         """The fields as ``contacts.update_contact`` takes them."""
-        return {name: getattr(self, name).data or "" for name in (
-            "name", "email", "phone", "job_title", "country", "company_name", "company_type")}
+        return {**{name: getattr(self, name).data or "" for name in (
+            "name", "email", "phone", "job_title", "country", "company_name", "company_type")},
+            "move_company": self.move_company.data}

@@ -227,3 +227,50 @@ def test_an_email_claimed_by_another_contact_at_the_same_moment_is_explained(
     assert "Another contact already has this email address" in page
     assert 'value="Chemist"' in page
     assert db.session.get(Contact, lead.contact_id).email == DETAILS["email"]
+
+
+# --- moving the contact to another company ----------------------------------------------------
+
+def test_a_contact_moves_to_another_company_with_all_their_leads(lead):
+    """The company was wrong for this contact only (intake matched it by name): "move" takes
+    Ana and every lead of hers to the company of that name, found or made; her former
+    colleagues stay where they were."""
+    sales = make_user(role="sales")
+    colleague = submit(quote_request(email="bo@acme.example", name="Bo Colleague")).lead
+    zen = submit(quote_request(company="Zenpharm", email="cy@zenpharm.example")).lead
+    older_version = lead.version
+    changed = edit(lead, sales, company_name="zenpharm", move_company=True)
+    assert changed == ["moved from company “Acme Nutrition” to “Zenpharm”"]
+    db.session.expire_all()
+    assert lead.company_id == zen.company_id == lead.contact.company_id
+    assert lead.company_name == "Zenpharm" and set(search("zenpharm")) == {lead.reference,
+                                                                          zen.reference}
+    assert colleague.company_name == "Acme Nutrition" and colleague.company.name == (
+        "Acme Nutrition")
+    assert lead.version == older_version + 1
+    assert zen.version == 1  # nothing it shows changed
+
+
+def test_moving_to_a_company_nobody_has_makes_it(lead):
+    sales = make_user(role="sales")
+    old_company = lead.company_id
+    edit(lead, sales, company_name="Brand New Labs", company_type="distributor",
+         move_company=True)
+    db.session.expire_all()
+    assert lead.company_id != old_company
+    assert (lead.company.name, lead.company.company_type) == ("Brand New Labs", "distributor")
+    assert lead.company.domain is None  # a domain is only ever learnt from an email
+
+
+def test_the_lead_page_offers_rename_or_move(client, auth, lead):
+    auth.login("sales")
+    page = page_of(client, lead)
+    assert 'name="move_company"' in page
+    response = client.post(url(lead, "contact"), data={**DETAILS, "version": lead.version,
+                                                        "company_name": "Otherco",
+                                                        "move_company": "y"},
+                           follow_redirects=True)
+    assert "The contact details are saved." in response.get_data(as_text=True)
+    assert lead.company.name == "Otherco"
+    assert db.session.scalar(select(Contact.company_id).where(
+        Contact.email == "ana@acme.example")) == lead.company_id
