@@ -90,11 +90,13 @@ QUOTE = {  # the form as a browser sends it: empty fields included
 SEARCHES = [("", None), ("nutra", "new"), ("kowal", "qualified"), ("summitpeak", "all")]
 # Other staff pages, timed without a baseline or a target: the overview; the list of a
 # salesperson's own leads and of the unassigned queue (the bench admin owns no lead: the case
-# where a walk in date order never fills its page); the list in score order; the email log
-# (two emails a lead), its dead emails, and a search for one company's domain; the quotes
-# awaiting an answer (soonest expiry first), the accepted ones, and a search of them all.
+# where a walk in date order never fills its page); the list in score order and in pipeline
+# order (by status); the email log (two emails a lead), its dead emails, and a search for one
+# company's domain; the quotes awaiting an answer (soonest expiry first), the accepted ones, and
+# a search of them all.
 OTHER_PAGES = ["/dashboard/", "/dashboard/leads/?owner=me", "/dashboard/leads/?owner=unassigned",
-               "/dashboard/leads/?sort=score", "/dashboard/emails/",
+               "/dashboard/leads/?sort=score", "/dashboard/leads/?sort=status&dir=asc",
+               "/dashboard/emails/",
                "/dashboard/emails/?status=dead", "/dashboard/emails/?recipient=c4242-",
                "/dashboard/quotes/", "/dashboard/quotes/?view=accepted",
                "/dashboard/quotes/?view=all&q=summitpeak"]

@@ -472,3 +472,34 @@ def test_a_search_matching_more_than_the_cap_finds_the_same_page(app, catalog, m
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):  # the order-walking plan
         rows = [s for s in statements if "leads.reference" in s]  # the pages, not the counts
         assert rows and all(" LIKE " in s and "MATCH" not in s for s in rows), rows
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_the_pipeline_order_pages_stage_after_stage(app, catalog, monkeypatch, direction):
+    """Sorted by status, page after page: every lead once, in pipeline order (then by date,
+    the same way), across the pages' and the stages' boundaries; with a filter too."""
+    monkeypatch.setattr(queries, "PAGE_SIZE", 3)
+    start = utcnow() - timedelta(days=30)
+    statuses = ["contacted", "new", "quoted", "new", "won", "contacted", "new", "lost",
+                "qualified", "new", "spam"]
+    made = [lead(company=f"Stage{n}", email=f"s{n}@stage{n}.example", status=status,
+                 country="US" if n % 3 else "DE", created_at=start + timedelta(hours=n))
+            for n, status in enumerate(statuses)]
+    stage = {status: n for n, status in enumerate(LeadStatus)}
+
+    def expected(country=None):
+        chosen = [x for x in made if country in (None, x.country)]
+        return [x.reference for x in sorted(chosen, key=lambda x: (
+            stage[x.status], x.created_at, x.id), reverse=direction == "desc")]
+
+    for country in (None, "US"):
+        filters = queries.LeadFilters(statuses=tuple(LeadStatus), sort="status",
+                                      direction=direction, country=country)
+        shown, number = [], 1
+        while True:
+            page = queries.lead_page(db.session, filters=filters, page=number)
+            shown += [row.reference for row in page.items]
+            if not page.has_next:
+                break
+            number += 1
+        assert shown == expected(country), country
