@@ -255,7 +255,7 @@ def queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool) -> No
     when nobody active owns the lead)."""
     notify(session, template="inquiry_ack", to=inquiry.contact.email, related=lead,
            key=f"inquiry-ack:{inquiry.id}", new_key=True, context={"inquiry": inquiry})
-    owner = lead.owner if lead.owner is not None and lead.owner.active else None
+    owner = lead.owner if leads.can_own_leads(lead.owner) else None
     recipients = [owner] if owner is not None else session.scalars(
         select(User).where(User.active.is_(True), User.role == Role.SALES)).all()
     for user in recipients:

@@ -1,5 +1,5 @@
 """Follow-up: each owner's digest of overdue next actions and unanswered leads; the admins'
-also lists such leads whose owner is no longer active (only admins reassign them)."""
+also lists such leads whose owner is no longer active in sales (nobody else hears of them)."""
 
 from collections import defaultdict
 from datetime import date
@@ -10,6 +10,7 @@ from crm.auth.models import Role, User
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import OPEN_STATUSES, Lead
+from crm.leads.operations import can_own_leads
 from crm.notifications import notify
 
 DIGEST_STREAM = "digests"
@@ -40,7 +41,7 @@ def send_digests(session, today: date | None = None) -> int:
         select(User).where(User.id.in_({lead.owner_id for lead in leads})))}
     for lead in leads:
         owner = owners[lead.owner_id]
-        (by_owner[owner] if owner.active else orphaned).append(lead)
+        (by_owner[owner] if can_own_leads(owner) else orphaned).append(lead)
     recipients = dict.fromkeys(by_owner)
     if orphaned:
         recipients.update(dict.fromkeys(session.scalars(select(User).where(

@@ -110,9 +110,16 @@ def choose_owner(session, country: str | None) -> User | None:
     return candidates[(_next_turn(session, pool) - 1) % len(candidates)]
 
 
+def can_own_leads(user) -> bool:
+    """Whether ``user`` may own leads: an active account in sales (admins hold every role).
+    A lead whose owner left, or moved out of sales, is anyone's, and its news goes to the
+    team: its owner can no longer open it."""
+    return user is not None and user.active and user.has_role(Role.SALES)
+
+
 def owned_by_someone_else(lead: Lead, user) -> bool:
-    """Whether another active user owns the lead (a lead whose owner left is anyone's)."""
-    return lead.owner is not None and lead.owner.active and lead.owner_id != user.id
+    """Whether someone else who may own leads owns this one."""
+    return can_own_leads(lead.owner) and lead.owner_id != user.id
 
 
 def _refuse_others_lead(lead: Lead, actor, doing: str) -> None:
@@ -129,7 +136,7 @@ def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=N
     tells the new owner (of several leads at once)."""
     check_version(lead, expected_version)
     _refuse_others_lead(lead, actor, "reassign")
-    if owner is not None and (not owner.active or not owner.has_role(Role.SALES)):
+    if owner is not None and not can_own_leads(owner):
         raise LeadError("Leads can only go to active sales users.")
     if lead.owner_id == getattr(owner, "id", None):
         return

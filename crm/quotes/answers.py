@@ -7,7 +7,7 @@ from sqlalchemy import select
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import LEAD_CLOSED_TO_ANSWERS, ActivityKind, LeadStatus
-from crm.leads.operations import record_activity
+from crm.leads.operations import can_own_leads, record_activity
 from crm.leads.timeline import sales_users
 from crm.notifications import notify
 from crm.quotes.models import Quote, QuoteStatus
@@ -63,7 +63,7 @@ def accept_quote(session, *, quote: Quote, name: str, ip: str | None) -> None:
                     quote_id=quote.id, before=before.value, after="won")
     _tell_owner(session, quote, "quote_accepted")
     # The customer's own record of what they accepted, and when (their buyers file it).
-    owner = lead.owner if lead.owner is not None and lead.owner.active else None
+    owner = lead.owner if can_own_leads(lead.owner) else None
     notify(session, template="quote_acceptance", to=lead.contact.email, related=quote,
            key=f"quote-acceptance:{quote.id}",
            context={"quote": quote, "lead": lead, "owner": owner})
@@ -87,7 +87,7 @@ def _tell_owner(session, quote: Quote, template: str) -> None:
     """The lead's owner hears of the answer; with no active owner, the whole sales team does
     (as the intake alerts them of a new lead), so that no order waits unseen."""
     owner = quote.lead.owner
-    if owner is not None and owner.active:
+    if can_own_leads(owner):
         recipients, key = [owner], (lambda user: f"{template}:{quote.id}")
     else:
         recipients, key = sales_users(session), (lambda user: f"{template}:{quote.id}:{user.id}")

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from crm.auth.models import Role
 from crm.catalog.models import Ingredient
 from crm.extensions import db
 from crm.intake import operations as intake
@@ -215,6 +216,20 @@ def test_a_new_inquiry_for_an_owner_who_left_alerts_the_sales_team(catalog):
     team = [make_user(role="sales"), make_user(role="sales")]
     db.session.commit()
     inquiry = submit(quote_request(email="buyer@zeta.example"))
+    assert inquiry.lead_id == lead.id
+    alerts = db.session.scalars(select(OutboxEmail.recipient).where(
+        OutboxEmail.template == "lead_alert", OutboxEmail.created_at >= inquiry.created_at)).all()
+    assert sorted(alerts) == sorted(user.email for user in team)
+
+
+def test_a_new_inquiry_for_an_owner_who_moved_out_of_sales_alerts_the_sales_team(catalog):
+    moved = make_user(role="sales")
+    lead = submit(quote_request(email="buyer@eta.example")).lead
+    assert lead.owner_id == moved.id
+    moved.role = Role.MODERATOR  # moderators see no leads: the alert's link would be a 403
+    team = [make_user(role="sales"), make_user(role="sales")]
+    db.session.commit()
+    inquiry = submit(quote_request(email="buyer@eta.example"))
     assert inquiry.lead_id == lead.id
     alerts = db.session.scalars(select(OutboxEmail.recipient).where(
         OutboxEmail.template == "lead_alert", OutboxEmail.created_at >= inquiry.created_at)).all()

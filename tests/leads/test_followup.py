@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
+from crm.auth.models import Role
 from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads.followup import send_digests
@@ -67,6 +68,23 @@ def test_leads_of_an_owner_no_longer_active_reach_the_admins(app):
     assert "1 without an active owner" in digest.subject
     for body in (digest.body_text, digest.body_html):
         assert "no longer active" in body and lead.reference in body and "Gone Seller" in body
+
+
+def test_leads_of_an_owner_who_moved_out_of_sales_reach_the_admins(app):
+    """A moderator cannot open leads: their digest would list leads they cannot work."""
+    seed_catalog()
+    moved = make_user(role="sales", name="Moved Seller")
+    lead = submit().lead
+    assert lead.owner_id == moved.id
+    lead.first_response_due_at = utcnow() - timedelta(hours=1)
+    moved.role = Role.MODERATOR
+    admin = make_user(role="admin")
+    db.session.commit()
+    assert send_digests(db.session) == 1
+    db.session.commit()
+    [digest] = _digests()
+    assert digest.recipient == admin.email
+    assert lead.reference in digest.body_text and "Moved Seller" in digest.body_text
 
 
 def test_answered_leads_leave_the_digest(app, runner):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from crm.auth.models import Role
 from crm.extensions import db
 from crm.intake.requests import LineRequest
 from crm.leads import operations
@@ -201,6 +202,19 @@ def test_a_lead_whose_owner_left_is_anyones_to_take(lead):
     operations.assign(db.session, lead=lead, owner=gone, actor=None)
     gone.active = False
     db.session.commit()
+    operations.assign(db.session, lead=lead, owner=ann, actor=ann)
+    db.session.commit()
+    assert lead.owner_id == ann.id
+
+
+def test_a_lead_whose_owner_moved_out_of_sales_is_anyones_to_take(lead):
+    """A salesperson made a moderator can no longer open the lead: like one who left, it is
+    anyone's in sales to take, not stuck until an admin notices."""
+    moved, ann = make_user(role="sales"), make_user(role="sales")
+    operations.assign(db.session, lead=lead, owner=moved, actor=None)
+    moved.role = Role.MODERATOR
+    db.session.commit()
+    assert not operations.owned_by_someone_else(lead, ann)
     operations.assign(db.session, lead=lead, owner=ann, actor=ann)
     db.session.commit()
     assert lead.owner_id == ann.id

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from crm.auth.models import Role
 from crm.catalog.models import Ingredient, PriceTier
 from crm.core.types import utcnow
 from crm.extensions import db
@@ -329,7 +330,7 @@ def test_a_refusal_sends_the_customer_nothing(lead, owner):
 
 
 @pytest.mark.parametrize("answer", ["accepted", "declined"])
-@pytest.mark.parametrize("owner_is", ["inactive", "none"])
+@pytest.mark.parametrize("owner_is", ["inactive", "moderator", "none"])
 def test_with_no_active_owner_the_sales_team_hears_the_answer(lead, owner, answer, owner_is):
     """As a new lead without an owner alerts the whole team: an order nobody hears of waits."""
     from tests.factories import make_user
@@ -338,6 +339,8 @@ def test_with_no_active_owner_the_sales_team_hears_the_answer(lead, owner, answe
     team = [make_user(role="sales"), make_user(role="sales")]
     if owner_is == "inactive":
         owner.active = False
+    elif owner_is == "moderator":  # moved out of sales: sees no leads any more
+        owner.role = Role.MODERATOR
     else:  # unassigned: its former owner is one of the team
         lead.owner = None
         team.append(owner)
