@@ -66,9 +66,10 @@ def screen_request(request: QuoteRequest, *, honeypot: str, seconds_to_fill: flo
     return 10 * len(reasons), reasons
 
 
-def match_company(session, request: QuoteRequest) -> Company:
+def match_company(session, request: QuoteRequest, *, update: bool = True) -> Company:
     """The company by email domain unless free-mail, else by name (one look-up for both);
-    created when missing."""
+    created when missing. ``update``: a company found by name takes the domain (False for
+    spam, which changes no existing row)."""
     email = request.email.strip().lower()
     domain = None if is_free_mail(email) else email_domain(email)
     name = request.company.strip()
@@ -86,18 +87,23 @@ def match_company(session, request: QuoteRequest) -> Company:
         return insert_or_get(session, Company, unique={"domain": domain}, values=details)
     if company is None:
         return session.scalar(insert(Company).values(domain=None, **details).returning(Company))
-    if domain and company.domain is None:
+    if update and domain and company.domain is None:
         company.domain = domain  # its people wrote from free-mail until now
     return company
 
 
-def match_contact(session, request: QuoteRequest, company: Company) -> Contact:
+def match_contact(session, request: QuoteRequest, company: Company, *,
+                  update: bool = True) -> Contact:
     """The contact by email (case-insensitive), created or brought up to date in one upsert
-    (phone and job title kept when the request leaves them out)."""
-    stmt = dialect_insert(session, Contact).values(
-        email=request.email.strip().lower(), name=request.name.strip(),
-        phone=request.phone or None, job_title=request.job_title or None,
-        country=request.country, company_id=company.id)
+    (phone and job title kept when the request leaves them out). ``update=False`` (spam:
+    anyone can type a customer's address) leaves a known contact as it is."""
+    values = {"email": request.email.strip().lower(), "name": request.name.strip(),
+              "phone": request.phone or None, "job_title": request.job_title or None,
+              "country": request.country, "company_id": company.id}
+    if not update:
+        return insert_or_get(session, Contact, unique={"email": values.pop("email")},
+                             values=values)
+    stmt = dialect_insert(session, Contact).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=["email"], set_={
         "name": stmt.excluded.name, "country": stmt.excluded.country,
         "company_id": stmt.excluded.company_id,
@@ -198,8 +204,8 @@ def submit_inquiry(
         raise IntakeRejected("Add at least one ingredient.")
 
     with session.no_autoflush:  # one flush below, not one per look-up
-        company = match_company(session, request)
-        contact = match_contact(session, request, company)
+        company = match_company(session, request, update=not spam_reasons)
+        contact = match_contact(session, request, company, update=not spam_reasons)
         reference = new_reference()
         lead = None if spam_reasons else _open_lead_for(session, contact)
         is_new_lead = lead is None

@@ -303,6 +303,26 @@ def test_spam_is_recorded_as_spam_without_emails_or_owner(catalog):
     assert _count(OutboxEmail) == 0
 
 
+def test_spam_changes_nobody_it_names(catalog):
+    """Anyone can type a customer's email into the form: what is held as spam is kept on the
+    spam lead, and the contact and company stay as the customer left them."""
+    make_user(role="sales")
+    real = submit(quote_request(email="ivy@gmail.com", name="Ivy Real", company="Ivy Labs",
+                                phone="+1 555 0199", country="US"))
+    contact, company = real.contact, real.contact.company
+    spam = submit(quote_request(email="IVY@gmail.com", name="Bot", company="Spam Corp",
+                                phone="+7 000", country="RU"), honeypot="x")
+    unknown = submit(quote_request(email="bot@ivy-labs.example", company="Ivy Labs"),
+                     honeypot="x")
+    db.session.expire_all()
+    assert spam.lead.status is LeadStatus.SPAM and spam.contact_id == contact.id
+    assert (contact.name, contact.phone, contact.country, contact.company_id) == (
+        "Ivy Real", "+1 555 0199", "US", company.id)
+    assert company.domain is None  # a spammer's domain does not become Ivy Labs'
+    assert unknown.contact.email == "bot@ivy-labs.example"  # a new address is still recorded
+    assert real.lead.contact_name == "Ivy Real"
+
+
 def test_unknown_ingredient_and_missing_plan_are_refused(catalog):
     with pytest.raises(intake.IntakeRejected, match="no longer in our catalog"):
         submit(quote_request(lines=[LineRequest(ingredient_slug="unobtainium", compute=True)]))
