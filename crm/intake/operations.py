@@ -114,6 +114,15 @@ def match_contact(session, request: QuoteRequest, company: Company, *,
                           execution_options={"populate_existing": True})
 
 
+def _catalog_spelling(value: str | None, offered) -> str | None:
+    """``value`` as the catalog writes it when it names one of ``offered`` in another case
+    or spacing ("usp", "fine  powder"), else as typed."""
+    if not value:
+        return value
+    key = " ".join(value.split()).casefold()
+    return next((item for item in offered or () if item.casefold() == key), value)
+
+
 def _line(session, request: QuoteRequest, line: LineRequest, position: int,
           catalog: dict[str, Ingredient]) -> RequestedIngredient:
     ingredient = None
@@ -124,10 +133,14 @@ def _line(session, request: QuoteRequest, line: LineRequest, position: int,
                                  "Choose it again or describe it under “other”.")
     warnings = []
     dose = line.dose_mg or request.dose_mg
+    grade, form = line.grade or None, line.form or None
+    if ingredient is not None:  # "usp" is the catalog's USP (whose price tiers name it so)
+        grade = _catalog_spelling(grade, ingredient.grades)
+        form = _catalog_spelling(form, ingredient.forms)
     result = RequestedIngredient(
         position=position, ingredient=ingredient, ingredient_id=getattr(ingredient, "id", None),
-        free_text=None if ingredient else (line.free_text or "").strip(), grade=line.grade or None,
-        form=line.form or None, quantity_kg_given=line.quantity_kg,
+        free_text=None if ingredient else (line.free_text or "").strip(), grade=grade,
+        form=form, quantity_kg_given=line.quantity_kg,
         formulation_type=request.formulation_type, dose_mg=dose,
         servings_per_unit=request.servings_per_unit, units=request.units,
         overage_pct=request.overage_pct, warnings=warnings,
@@ -151,11 +164,11 @@ def _line(session, request: QuoteRequest, line: LineRequest, position: int,
         result.pack_size_kg = quantity.pack_size_kg or None
         result.kg_rounded = quantity.kg_rounded
     if ingredient is not None:
-        if line.grade and line.grade not in ingredient.grades:
-            warnings.append(f"grade “{line.grade}” is not in the catalog "
+        if grade and grade not in ingredient.grades:
+            warnings.append(f"grade “{grade}” is not in the catalog "
                             f"({', '.join(ingredient.grades)})")
-        if line.form and line.form not in ingredient.forms:
-            warnings.append(f"form “{line.form}” is not in the catalog "
+        if form and form not in ingredient.forms:
+            warnings.append(f"form “{form}” is not in the catalog "
                             f"({', '.join(ingredient.forms)})")
         if dose and ingredient.max_daily_dose_mg and dose > ingredient.max_daily_dose_mg:
             warnings.append(f"{dose:,.0f} mg per serving is above the reference maximum daily "

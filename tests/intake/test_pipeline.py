@@ -24,6 +24,7 @@ from crm.leads.models import (
     RequestedIngredient,
 )
 from crm.notifications.models import OutboxEmail
+from crm.quotes.operations import draft_from_lead
 from tests.conftest import recorded_statements
 from tests.factories import make_user, quote_request, seed_catalog, submit
 
@@ -85,6 +86,17 @@ def test_staff_warnings_for_grade_form_dose_and_moq(catalog):
     assert "below the MOQ" in text
     ack = db.session.scalar(select(OutboxEmail).where(OutboxEmail.template == "inquiry_ack"))
     assert "maximum" not in ack.body_text and "MOQ" not in ack.body_text
+
+
+def test_a_grade_or_form_typed_in_another_case_is_the_catalogs(catalog):
+    """"usp" is USP: no false warning for staff, and the quote finds USP's price tier."""
+    request = quote_request(lines=[LineRequest(ingredient_slug="l-serine", grade="usp",
+                                               form="powder", compute=True)])
+    [line] = submit(request).lines
+    assert (line.grade, line.form, line.warnings) == ("USP", "Powder", [])
+    quote, warnings = draft_from_lead(db.session, lead=line.lead, actor=None)
+    assert quote.lines[0].list_price_per_kg is not None
+    assert not any("price tier" in warning for warning in warnings)
 
 
 def test_a_given_quantity_and_a_free_text_line(catalog):
