@@ -261,6 +261,7 @@ def submit_inquiry(
         session.flush()  # lead, inquiry, lines and timeline in one go; the emails need ids
     else:
         session.flush()
+        leads.touch(lead, None)  # changed by the customer, not by whoever saved it last
         leads.refresh_summary(session, lead)
         lead.score, lead.score_reasons = score_inquiry(request, lead.total_kg)
         leads.record_activity(session, lead=lead, kind=ActivityKind.INQUIRY,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import LEAD_CLOSED_TO_ANSWERS, ActivityKind, LeadStatus
-from crm.leads.operations import can_own_leads, record_activity
+from crm.leads.operations import can_own_leads, record_activity, touch
 from crm.leads.timeline import sales_users
 from crm.notifications import notify
 from crm.quotes.models import Quote, QuoteStatus
@@ -58,6 +58,7 @@ def accept_quote(session, *, quote: Quote, name: str, ip: str | None) -> None:
     lead = quote.lead
     before = lead.status
     lead.status = LeadStatus.WON
+    touch(lead, None)  # the customer's change, not the salesperson's who sent the quote
     record_activity(session, lead=lead, kind=ActivityKind.QUOTE,
                     body=f"Quote {quote.label} accepted by {quote.accepted_by_name}",
                     quote_id=quote.id, before=before.value, after="won")

@@ -141,6 +141,23 @@ def test_a_stale_version_is_refused_naming_who_and_when(lead):
     assert lead.owner_id is None and lead.next_action_on == date(2031, 5, 4)
 
 
+def test_a_stale_version_after_a_new_inquiry_names_no_one(catalog):
+    """A new inquiry changes the lead (its lines, kilograms, score) by itself: the refusal
+    must not name whoever saved the lead before it, perhaps the person being refused."""
+    sam = make_user(role="sales", name="Sam Seller")
+    lead = submit(quote_request(email="kim@theta.example")).lead
+    operations.add_note(db.session, lead=lead, body="Called Kim.", actor=sam)
+    db.session.commit()
+    loaded = lead.version
+    submit(quote_request(email="kim@theta.example"))
+    db.session.refresh(lead)
+    with pytest.raises(LeadConflict) as refused:
+        operations.change_status(db.session, lead=lead, status=S.CONTACTED, actor=sam,
+                                 expected_version=loaded)
+    assert "Sam Seller" not in str(refused.value)
+    assert lead.updated_at.strftime("%-d %b %H:%M UTC") in str(refused.value)
+
+
 def test_two_sessions_saving_the_same_lead_the_second_fails(lead):
     lead_id, version = lead.id, lead.version
     db.session.commit()

@@ -355,6 +355,15 @@ def test_with_no_active_owner_the_sales_team_hears_the_answer(lead, owner, answe
     assert all(quote.label in email.subject for email in told)
 
 
+def test_an_acceptance_is_the_customers_change_of_the_lead(lead, owner):
+    """A form on the lead page opened before the customer accepted is refused without
+    naming the salesperson who sent the quote as the one who changed the lead."""
+    quote, _ = sent(lead, owner)
+    answers.accept_quote(db.session, quote=quote, name="Ana Formulator", ip=None)
+    db.session.commit()
+    assert lead.status is LeadStatus.WON and lead.updated_by_id is None
+
+
 def test_accepting_needs_a_name(lead, owner):
     quote, _ = sent(lead, owner)
     with pytest.raises(QuoteError, match="full name"):
