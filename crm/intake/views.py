@@ -50,7 +50,7 @@ def _render_form(form: QuoteRequestForm, status: int = 200):
 @limiter.limit(_rate_limit, methods=["POST"])
 def contact():
     form = QuoteRequestForm(ingredients=_active_ingredients())
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes here too)
         form.prefill(ingredient=request.args.get("ingredient"), query=request.args,
                      referrer=request.referrer)
         return _render_form(form)

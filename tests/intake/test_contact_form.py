@@ -154,6 +154,13 @@ def test_csrf_token_is_in_the_form_when_csrf_is_on(catalog, make_app):
     assert 'name="lines-0-csrf_token"' not in page
 
 
+def test_a_head_request_is_answered_as_the_page(catalog, client):
+    """Link checkers and uptime probes ask with HEAD: the page is there, not a refused form."""
+    response = client.head("/contact?ingredient=l-serine")
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/html")
+
+
 def test_ingredient_in_the_query_preselects_the_first_line(catalog, client):
     page = _page(client, "/contact?ingredient=l-serine")
     first = re.search(r'<select[^>]*id="lines-0-ingredient".*?</select>', page).group(0)
