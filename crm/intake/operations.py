@@ -179,8 +179,13 @@ def _line(session, request: QuoteRequest, line: LineRequest, position: int,
 
 
 def _open_lead_for(session, contact: Contact) -> Lead | None:
-    return session.scalar(select(Lead).where(
-        Lead.contact_id == contact.id, Lead.status.in_(OPEN_STATUSES),
+    """The contact's newest open lead: theirs, or the one staff merged their lead into
+    (which holds their inquiries now)."""
+    # Through the contact's inquiries, which a merge moves: every lead holds its own
+    # contact's first inquiry. The join reads them by the contact's index, then each lead by
+    # its id (an OR with ``Lead.contact_id`` had SQLite walk every open lead instead).
+    return session.scalar(select(Lead).join(Inquiry, Inquiry.lead_id == Lead.id).where(
+        Inquiry.contact_id == contact.id, Lead.status.in_(OPEN_STATUSES),
         Lead.merged_into_id.is_(None),
     ).order_by(Lead.created_at.desc()).limit(1))
 

@@ -23,6 +23,7 @@ from crm.leads.models import (
     LeadStatus,
     RequestedIngredient,
 )
+from crm.leads.operations import merge
 from crm.notifications.models import OutboxEmail
 from crm.quotes.operations import draft_from_lead
 from tests.conftest import recorded_statements
@@ -137,6 +138,18 @@ def test_same_contact_same_open_lead(catalog):
     assert kinds[-1] is ActivityKind.INQUIRY
 
 
+def test_a_contact_whose_lead_was_merged_writes_to_the_lead_kept(catalog):
+    """Staff merged Lee's gmail request into the lead of Lee's work address: Lee writing
+    again from gmail adds to that lead, not to a third one staff must merge again."""
+    kept = submit(quote_request(email="lee@iota.example")).lead
+    merged = submit(quote_request(email="lee.iota@gmail.com")).lead
+    merge(db.session, source=merged, target=kept, actor=None)
+    db.session.commit()
+    again = submit(quote_request(email="lee.iota@gmail.com"))
+    assert again.lead_id == kept.id
+    assert _count(Lead) == 2
+
+
 def test_a_closed_lead_does_not_take_new_inquiries(catalog):
     first = submit(quote_request(email="ana@acme.example"))
     first.lead.status = LeadStatus.WON
@@ -193,7 +206,8 @@ def test_the_form_post_skips_the_look_ups_it_does_not_need(catalog):
     with recorded_statements() as statements:
         submit(catalog=active, new_key=True)
     assert len(statements) <= 13, "\n".join(statements)
-    assert not [s for s in statements if "FROM ingredients" in s or "FROM inquiries" in s]
+    assert not [s for s in statements
+                if "FROM ingredients" in s or "inquiries.submission_key = " in s]
 
 
 def test_a_new_key_that_was_used_fails_its_unique_index_and_the_lookup_finds_it(catalog):
