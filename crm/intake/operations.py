@@ -170,9 +170,12 @@ def _line(session, request: QuoteRequest, line: LineRequest, position: int,
         if form and form not in ingredient.forms:
             warnings.append(f"form “{form}” is not in the catalog "
                             f"({', '.join(ingredient.forms)})")
-        if dose and ingredient.max_daily_dose_mg and dose > ingredient.max_daily_dose_mg:
-            warnings.append(f"{dose:,.0f} mg per serving is above the reference maximum daily "
-                            f"dose of {ingredient.max_daily_dose_mg:,.0f} mg")
+        # The plan's dose is this ingredient's only on a line computed from it: beside a
+        # given quantity it is most likely another ingredient's (quotes read it so too).
+        dosed = dose if line.compute else line.dose_mg
+        if dosed and ingredient.max_daily_dose_mg and dosed > ingredient.max_daily_dose_mg:
+            warnings.append(f"{dosed:,.0f} mg per serving is above the reference maximum "
+                            f"daily dose of {ingredient.max_daily_dose_mg:,.0f} mg")
         if result.kg_needed is not None and result.kg_needed < ingredient.moq_kg:
             warnings.append(f"below the MOQ of {ingredient.moq_kg:,.0f} kg")
     return result

@@ -100,6 +100,19 @@ def test_a_grade_or_form_typed_in_another_case_is_the_catalogs(catalog):
     assert not any("price tier" in warning for warning in warnings)
 
 
+def test_the_plans_dose_is_checked_only_on_the_lines_computed_from_it(catalog):
+    """500 mg is the L-serine capsule's dose; the 30 kg of B6 given beside it is not dosed
+    at 500 mg (B6's reference maximum is 100 mg), and staff get no false alarm about it."""
+    serine, b6 = submit(quote_request(lines=[
+        LineRequest(ingredient_slug="l-serine", compute=True),
+        LineRequest(ingredient_slug="pyridoxine-hydrochloride", quantity_kg=Decimal("30")),
+    ])).lines
+    assert not any("maximum daily dose" in warning for warning in b6.warnings)
+    [computed] = submit(quote_request(lines=[
+        LineRequest(ingredient_slug="pyridoxine-hydrochloride", compute=True)])).lines
+    assert any("maximum daily dose of 100 mg" in warning for warning in computed.warnings)
+
+
 def test_a_given_quantity_and_a_free_text_line(catalog):
     request = quote_request(lines=[
         LineRequest(ingredient_slug="glycine", quantity_kg=Decimal("60")),
