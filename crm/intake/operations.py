@@ -271,7 +271,9 @@ def submit_inquiry(
         session.flush()
         leads.touch(lead, None)  # changed by the customer, not by whoever saved it last
         leads.refresh_summary(session, lead)
-        lead.score, lead.score_reasons = score_inquiry(request, lead.total_kg)
+        score, reasons = score_inquiry(request, lead.total_kg)
+        if score >= lead.score:  # as promising as its best request: "any news?" undoes nothing
+            lead.score, lead.score_reasons = score, reasons
         leads.record_activity(session, lead=lead, kind=ActivityKind.INQUIRY,
                               body=f"New inquiry {reference}", inquiry=reference)
     queue_emails(session, inquiry, lead, is_new_lead)

@@ -376,3 +376,21 @@ def test_unknown_ingredient_and_missing_plan_are_refused(catalog):
                              units=100_000_000, overage_pct=Decimal(100)))
     db.session.rollback()
     assert _count(Inquiry) == 0
+
+
+def test_a_terse_follow_up_keeps_the_lead_s_score_and_a_richer_one_raises_it(catalog):
+    """A lead is as promising as its best request: "any news?" from the same contact does
+    not undo what the first request told us; a follow-up that tells more counts."""
+    make_user(role="sales")
+    rich = submit(quote_request(email="ana@acme.example"))
+    lead = rich.lead
+    first_score, first_reasons = lead.score, list(lead.score_reasons)
+    terse = quote_request(email="ana@acme.example", phone=None, job_title=None,
+                          company_type=None, target_market=None, project_stage=None,
+                          sample_wanted=False, message="Any news?",
+                          lines=[LineRequest(ingredient_slug="l-serine", quantity_kg=Decimal(1))])
+    assert submit(terse).lead_id == lead.id
+    assert (lead.score, lead.score_reasons) == (first_score, first_reasons)
+    keen = quote_request(email="ana@acme.example", project_stage="ready to order")
+    assert submit(keen).lead_id == lead.id
+    assert lead.score > first_score and "+20 stage: ready to order" in lead.score_reasons
