@@ -1,8 +1,9 @@
-"""Follow-up: each owner's digest of overdue next actions and unanswered leads; the admins'
-also lists such leads whose owner is no longer active in sales (nobody else hears of them)."""
+"""Follow-up: each owner's digest of overdue next actions, unanswered leads and quotes about
+to expire; the admins' also lists such leads whose owner is no longer active in sales (nobody
+else hears of them)."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 
@@ -12,9 +13,11 @@ from crm.core.urls import external_url
 from crm.leads.models import OPEN_STATUSES, Lead
 from crm.leads.operations import can_own_leads
 from crm.notifications import notify
+from crm.quotes.models import Quote, QuoteStatus
 
 DIGEST_STREAM = "digests"
 DIGEST_LIMIT = 50  # per owner; the email links to the full list
+EXPIRING_DAYS = 7  # quotes awaiting an answer that lapse within this are worth a call
 
 
 def leads_needing_attention(session, today: date):
@@ -30,6 +33,18 @@ def leads_needing_attention(session, today: date):
     ).all()
 
 
+def quotes_expiring(session, today: date) -> list:
+    """Quotes awaiting an answer (not a lost or spam lead's) that lapse within
+    ``EXPIRING_DAYS``, with their lead's owner, reference and company; soonest first."""
+    return session.execute(
+        select(Quote, Lead.owner_id, Lead.reference, Lead.company_name)
+        .join(Lead, Lead.id == Quote.lead_id)
+        .where(Quote.status.in_((QuoteStatus.SENT, QuoteStatus.VIEWED)),
+               Quote.valid_until.between(today, today + timedelta(days=EXPIRING_DAYS)),
+               Quote.lead_closed.is_(False), Lead.owner_id.is_not(None))
+        .order_by(Quote.valid_until, Quote.id)).all()
+
+
 def send_digests(session, today: date | None = None) -> int:
     """Queue one digest per active owner with something to do, and per admin while leads
     with something to do have no active owner (once a day); returns how many."""
@@ -37,12 +52,17 @@ def send_digests(session, today: date | None = None) -> int:
     now = utcnow()
     by_owner, orphaned = defaultdict(list), []
     leads = leads_needing_attention(session, today)
-    owners = {u.id: u for u in session.scalars(
-        select(User).where(User.id.in_({lead.owner_id for lead in leads})))}
+    expiring = quotes_expiring(session, today)
+    owners = {u.id: u for u in session.scalars(select(User).where(User.id.in_(
+        {lead.owner_id for lead in leads} | {row.owner_id for row in expiring})))}
     for lead in leads:
         owner = owners[lead.owner_id]
         (by_owner[owner] if can_own_leads(owner) else orphaned).append(lead)
-    recipients = dict.fromkeys(by_owner)
+    quotes_of = defaultdict(list)
+    for row in expiring:
+        if can_own_leads(owners[row.owner_id]):
+            quotes_of[owners[row.owner_id]].append(row)
+    recipients = dict.fromkeys([*by_owner, *quotes_of])
     if orphaned:
         recipients.update(dict.fromkeys(session.scalars(select(User).where(
             User.active.is_(True), User.role == Role.ADMIN).order_by(User.id))))
@@ -58,10 +78,11 @@ def send_digests(session, today: date | None = None) -> int:
                            "unanswered": [lead for lead in mine if lead.first_responded_at is None
                                           and lead.first_response_due_at
                                           and lead.first_response_due_at < now][:DIGEST_LIMIT],
+                           "expiring": quotes_of.get(recipient, [])[:DIGEST_LIMIT],
                            "orphaned": orphaned[:DIGEST_LIMIT]
                            if recipient.role is Role.ADMIN else [],
                            "former_owners": owners,
                            "list_url": external_url("/dashboard/leads/?owner=me"),
-                           "lead_url": lambda lead: external_url(f"/dashboard/leads/{lead.id}")})
+                           "lead_url": lambda lead_id: external_url(f"/dashboard/leads/{lead_id}")})
         sent += email is not None
     return sent

@@ -144,3 +144,35 @@ def test_seed_bulk_fills_a_consistent_data_set(app, runner):
     db.session.commit()
     assert quote.number not in {number for (number,) in db.session.execute(
         select(Quote.number).where(Quote.id != quote.id))}
+
+
+def test_the_digest_lists_the_owners_quotes_about_to_expire(app):
+    """Quotes awaiting an answer that lapse within a week are worth a call: each owner's
+    digest lists theirs, soonest first; not those further off, nor a lost lead's."""
+    from crm.leads.operations import change_status
+    from crm.quotes.operations import send_quote
+
+    seed_catalog()
+    alice = make_user(role="sales", name="Alice")
+    quotes = {}
+    for name, days in (("soon", 2), ("later", 20), ("closed", 3), ("sooner", 1)):
+        lead = submit().lead
+        lead.first_responded_at = utcnow()  # nothing else to chase on these leads
+        quote, _ = draft_from_lead(db.session, lead=lead, actor=alice)
+        quote.valid_until = utcnow().date() + timedelta(days=days)
+        db.session.commit()
+        send_quote(db.session, quote=quote, actor=alice)
+        db.session.commit()
+        quotes[name] = quote
+    change_status(db.session, lead=quotes["closed"].lead, status=LeadStatus.LOST, actor=alice,
+                  lost_reason="Went quiet")
+    db.session.commit()
+
+    assert send_digests(db.session) == 1
+    db.session.commit()
+    [digest] = _digests()
+    assert "2 quotes expiring" in digest.subject
+    text = digest.body_text
+    assert text.index(quotes["sooner"].label) < text.index(quotes["soon"].label)
+    assert quotes["later"].label not in text and quotes["closed"].label not in text
+    assert quotes["soon"].label in digest.body_html
