@@ -1,6 +1,8 @@
 """Database connection settings that the ORM cannot express by itself."""
 
-from sqlalchemy import event, select
+from functools import cache
+
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -56,22 +58,53 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     return not (name or "").startswith(UNMODELLED)
 
 
+DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def dialect_insert(session, model):
     """An INSERT for ``model`` that knows ON CONFLICT (PostgreSQL and SQLite alike)."""
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
-    return insert[session.get_bind().dialect.name](model)
+    return DIALECT_INSERTS[session.get_bind().dialect.name](model)
+
+
+def per_dialect(build) -> dict:
+    """``build(insert)`` with each database's ``insert`` (the one that knows ON CONFLICT):
+    a statement built once, where it is defined, instead of on every call. ``of_dialect``
+    picks the session's."""
+    return {name: build(insert) for name, insert in DIALECT_INSERTS.items()}
+
+
+def of_dialect(session, statements: dict):
+    """The statement of ``statements`` (from ``per_dialect``) for the session's database."""
+    return statements[session.get_bind().dialect.name]
+
+
+ROW_PARAMETERS = {"dml_strategy": "orm"}
+"""Execution options of an ORM INSERT … RETURNING whose row comes as parameters (no VALUES
+clause: one statement serves every row), run as written: SQLAlchemy would otherwise take the
+parameters for a bulk insert, which leaves out the None values."""
+
+
+@cache
+def _insert_or_nothing(dialect: str, model, unique: tuple[str, ...]):
+    return (DIALECT_INSERTS[dialect](model).on_conflict_do_nothing(index_elements=unique)
+            .returning(model).execution_options(**ROW_PARAMETERS))
+
+
+@cache
+def _select_by(model, columns: tuple[str, ...]):
+    return select(model).filter_by(**{column: bindparam(column) for column in columns})
 
 
 def insert_or_get(session, model, *, unique: dict, values: dict | None = None):
     """The row whose unique columns equal ``unique``, inserting it (with ``values``) if
     missing. Safe under concurrency: a racing insert makes ours do nothing (ON CONFLICT DO
-    NOTHING) and we read the winner's row. One statement when the row is new."""
+    NOTHING) and we read the winner's row. One statement when the row is new. The
+    statements are built once for each model and set of columns."""
+    row = {**unique, **(values or {})}
     inserted = session.scalar(
-        dialect_insert(session, model).values(**unique, **(values or {}))
-        .on_conflict_do_nothing(index_elements=list(unique)).returning(model)
-    )
+        _insert_or_nothing(session.get_bind().dialect.name, model, tuple(unique)), row)
     return inserted if inserted is not None else session.scalar(
-        select(model).filter_by(**unique))
+        _select_by(model, tuple(unique)), unique)
 
 
 def commit_with_retries(session, run, *, retry_on=IntegrityError, attempts: int = 2):

@@ -8,14 +8,14 @@ import secrets
 from collections.abc import Iterable
 from decimal import Decimal
 
-from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy import bindparam, case, func, insert, or_, select
 
 from crm.articles.rendering import find_links
 from crm.auth.models import Role, User
 from crm.catalog.formulation import kg_needed, round_to_packs
 from crm.catalog.models import Ingredient
 from crm.catalog.rules import MAX_KG
-from crm.core.database import dialect_insert, insert_or_get
+from crm.core.database import ROW_PARAMETERS, insert_or_get, of_dialect, per_dialect
 from crm.core.text import one_line
 from crm.core.types import utcnow
 from crm.core.urls import external_url
@@ -49,8 +49,13 @@ def new_reference() -> str:
     return "INQ-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
+# The pipeline's statements, built once: building one (and its cache key) on every request
+# cost more than running it.
+_BY_SUBMISSION_KEY = select(Inquiry).where(Inquiry.submission_key == bindparam("key"))
+
+
 def find_by_submission_key(session, key: str) -> Inquiry | None:
-    return session.scalar(select(Inquiry).where(Inquiry.submission_key == key))
+    return session.scalar(_BY_SUBMISSION_KEY, {"key": key})
 
 
 def screen_request(request: QuoteRequest, *, honeypot: str, seconds_to_fill: float,
@@ -66,30 +71,46 @@ def screen_request(request: QuoteRequest, *, honeypot: str, seconds_to_fill: flo
     return 10 * len(reasons), reasons
 
 
+_domain, _name_key = bindparam("domain"), bindparam("name_key")
+_COMPANY_BY_DOMAIN_OR_NAME = select(Company).where(
+    or_(Company.domain == _domain, Company.name_key == _name_key),
+).order_by(case((Company.domain == _domain, 0), else_=1), Company.id).limit(1)
+_COMPANY_BY_NAME = select(Company).where(Company.name_key == _name_key).order_by(
+    Company.id).limit(1)
+_NEW_COMPANY = insert(Company).returning(Company).execution_options(**ROW_PARAMETERS)
+
+
 def match_company(session, request: QuoteRequest, *, update: bool = True) -> Company:
-    """The company by email domain unless free-mail, else by name (one look-up for both);
-    created when missing. ``update``: a company found by name takes the domain (False for
-    spam, which changes no existing row)."""
+    """The company by email domain unless free-mail, else by name (one look-up for both,
+    the domain's company first); created when missing. ``update``: a company found by name
+    takes the domain (False for spam, which changes no existing row)."""
     email = request.email.strip().lower()
     domain = None if is_free_mail(email) else email_domain(email)
     name = request.company.strip()
-    by_name = Company.name_key == name.lower()
-    if domain:
-        by_domain = Company.domain == domain
-        query = select(Company).where(or_(by_domain, by_name)).order_by(
-            case((by_domain, 0), else_=1), Company.id)  # the domain's company first
-    else:
-        query = select(Company).where(by_name).order_by(Company.id)
-    company = session.scalar(query.limit(1))
     details = {"name": name, "name_key": name.lower(), "country": request.country,
                "company_type": request.company_type}
+    company = session.scalar(_COMPANY_BY_DOMAIN_OR_NAME if domain else _COMPANY_BY_NAME,
+                             {"domain": domain, "name_key": details["name_key"]})
     if company is None and domain:
         return insert_or_get(session, Company, unique={"domain": domain}, values=details)
     if company is None:
-        return session.scalar(insert(Company).values(domain=None, **details).returning(Company))
+        return session.scalar(_NEW_COMPANY, {"domain": None, **details})
     if update and domain and company.domain is None:
         company.domain = domain  # its people wrote from free-mail until now
     return company
+
+
+def _contact_upsert(insert):
+    stmt = insert(Contact)
+    return stmt.on_conflict_do_update(index_elements=["email"], set_={
+        "name": stmt.excluded.name, "country": stmt.excluded.country,
+        "company_id": stmt.excluded.company_id,
+        "phone": func.coalesce(stmt.excluded.phone, Contact.phone),
+        "job_title": func.coalesce(stmt.excluded.job_title, Contact.job_title),
+    }).returning(Contact).execution_options(populate_existing=True, **ROW_PARAMETERS)
+
+
+_CONTACT_UPSERT = per_dialect(_contact_upsert)
 
 
 def match_contact(session, request: QuoteRequest, company: Company, *,
@@ -103,15 +124,7 @@ def match_contact(session, request: QuoteRequest, company: Company, *,
     if not update:
         return insert_or_get(session, Contact, unique={"email": values.pop("email")},
                              values=values)
-    stmt = dialect_insert(session, Contact).values(**values)
-    stmt = stmt.on_conflict_do_update(index_elements=["email"], set_={
-        "name": stmt.excluded.name, "country": stmt.excluded.country,
-        "company_id": stmt.excluded.company_id,
-        "phone": func.coalesce(stmt.excluded.phone, Contact.phone),
-        "job_title": func.coalesce(stmt.excluded.job_title, Contact.job_title),
-    })
-    return session.scalar(stmt.returning(Contact),
-                          execution_options={"populate_existing": True})
+    return session.scalar(of_dialect(session, _CONTACT_UPSERT), values)
 
 
 def _catalog_spelling(value: str | None, offered) -> str | None:
@@ -181,16 +194,19 @@ def _line(session, request: QuoteRequest, line: LineRequest, position: int,
     return result
 
 
+# Through the contact's inquiries, which a merge moves: every lead holds its own contact's
+# first inquiry. The join reads them by the contact's index, then each lead by its id (an OR
+# with ``Lead.contact_id`` had SQLite walk every open lead instead).
+_OPEN_LEAD = select(Lead).join(Inquiry, Inquiry.lead_id == Lead.id).where(
+    Inquiry.contact_id == bindparam("contact_id"), Lead.status.in_(OPEN_STATUSES),
+    Lead.merged_into_id.is_(None),
+).order_by(Lead.created_at.desc()).limit(1)
+
+
 def _open_lead_for(session, contact: Contact) -> Lead | None:
     """The contact's newest open lead: theirs, or the one staff merged their lead into
     (which holds their inquiries now)."""
-    # Through the contact's inquiries, which a merge moves: every lead holds its own
-    # contact's first inquiry. The join reads them by the contact's index, then each lead by
-    # its id (an OR with ``Lead.contact_id`` had SQLite walk every open lead instead).
-    return session.scalar(select(Lead).join(Inquiry, Inquiry.lead_id == Lead.id).where(
-        Inquiry.contact_id == contact.id, Lead.status.in_(OPEN_STATUSES),
-        Lead.merged_into_id.is_(None),
-    ).order_by(Lead.created_at.desc()).limit(1))
+    return session.scalar(_OPEN_LEAD, {"contact_id": contact.id})
 
 
 def submit_inquiry(

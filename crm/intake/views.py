@@ -32,10 +32,12 @@ def _rate_limit() -> str:
     return current_app.config.get("CRM_INQUIRY_RATE_LIMIT", DEFAULT_RATE_LIMIT)
 
 
+_ACTIVE_INGREDIENTS = select(Ingredient).where(Ingredient.active.is_(True)).order_by(
+    Ingredient.name)  # built once, not on every request
+
+
 def _active_ingredients() -> list[Ingredient]:
-    return db.session.scalars(
-        select(Ingredient).where(Ingredient.active.is_(True)).order_by(Ingredient.name)
-    ).all()
+    return db.session.scalars(_ACTIVE_INGREDIENTS).all()
 
 
 def _render_form(form: QuoteRequestForm, status: int = 200):
