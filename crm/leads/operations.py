@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import exists, false, select, update
+from sqlalchemy import bindparam, exists, select, update
 
 from crm.auth.models import Role, Territory, User
 from crm.core.types import utcnow
@@ -79,12 +79,21 @@ def mark_answered(lead: Lead) -> None:
 
 # --- assignment -----------------------------------------------------------------------------
 
+# Built once: building them (and their cache keys) on every intake cost more than running
+# them. The cursor's counter is a plain row: a Core UPDATE, without the ORM's bookkeeping.
+_cursors = AssignmentCursor.__table__
+_ADVANCE_TURN = (update(_cursors).where(_cursors.c.pool == bindparam("pool_name"))
+                 .values(turn=_cursors.c.turn + 1).returning(_cursors.c.turn))
+# Active sales users, each with whether they cover the country (NULL covers nobody).
+_SALES_USERS = select(User, exists().where(
+    Territory.user_id == User.id, Territory.country == bindparam("country"),
+).label("covers")).where(User.active.is_(True), User.role == Role.SALES).order_by(User.id)
+
+
 def _next_turn(session, pool: str) -> int:
     """Advance the pool's round-robin cursor atomically and return the new turn. Two first
     turns of a new pool at once: one insert fails, and the intake runs again."""
-    turn = session.scalar(update(AssignmentCursor).where(AssignmentCursor.pool == pool)
-                          .values(turn=AssignmentCursor.turn + 1)
-                          .returning(AssignmentCursor.turn))
+    turn = session.scalar(_ADVANCE_TURN, {"pool_name": pool})
     if turn is None:
         session.add(AssignmentCursor(pool=pool, turn=1))
         session.flush()
@@ -96,12 +105,7 @@ def choose_owner(session, country: str | None) -> User | None:
     """Territory rule first (round-robin over the country's sales users), else round-robin
     over all active sales users, else None (the unassigned queue). Each of those pools takes
     its own turns. One statement, then the cursor's."""
-    covers = (exists().where(Territory.user_id == User.id, Territory.country == country)
-              if country else false())
-    rows = session.execute(
-        select(User, covers.label("covers"))
-        .where(User.active.is_(True), User.role == Role.SALES).order_by(User.id)
-    ).all()
+    rows = session.execute(_SALES_USERS, {"country": country}).all()
     territory = [user for user, covered in rows if covered]
     candidates, pool = (territory, f"country:{country}") if territory else (
         [user for user, _ in rows], "all")
