@@ -33,7 +33,7 @@ from crm.leads.models import (
     LeadStatus,
     RequestedIngredient,
 )
-from crm.notifications import notify
+from crm.notifications import notify_new
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 MAX_LINKS = 2
@@ -299,14 +299,16 @@ def submit_inquiry(
 def queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool) -> None:
     """The acknowledgement to the submitter and the alert to the owner (or the sales team,
     when nobody active owns the lead)."""
-    notify(session, template="inquiry_ack", to=inquiry.contact.email, related=lead,
-           key=f"inquiry-ack:{inquiry.id}", new_key=True, context={"inquiry": inquiry})
     owner = lead.owner if leads.can_own_leads(lead.owner) else None
     recipients = [owner] if owner is not None else session.scalars(
         select(User).where(User.active.is_(True), User.role == Role.SALES)).all()
-    for user in recipients:
-        notify(session, template="lead_alert", to=user.email, related=lead,
-               key=f"lead-alert:{inquiry.id}:{user.id}", new_key=True,
-               context={"inquiry": inquiry, "lead": lead, "user": user,
-                        "is_new_lead": is_new_lead,
-                        "url": external_url(f"/dashboard/leads/{lead.id}")})
+    notify_new(session, [
+        {"template": "inquiry_ack", "to": inquiry.contact.email, "related": lead,
+         "key": f"inquiry-ack:{inquiry.id}", "context": {"inquiry": inquiry}},
+        *({"template": "lead_alert", "to": user.email, "related": lead,
+           "key": f"lead-alert:{inquiry.id}:{user.id}",
+           "context": {"inquiry": inquiry, "lead": lead, "user": user,
+                       "is_new_lead": is_new_lead,
+                       "url": external_url(f"/dashboard/leads/{lead.id}")}}
+          for user in recipients),
+    ])

@@ -4,6 +4,6 @@ Every email of the product is queued with ``notify(...)`` inside the caller's tr
 and delivered after commit by the worker (``flask crm worker``).
 """
 
-from crm.notifications.operations import HeaderInjectionError, notify
+from crm.notifications.operations import HeaderInjectionError, notify, notify_new
 
-__all__ = ["HeaderInjectionError", "notify"]
+__all__ = ["HeaderInjectionError", "notify", "notify_new"]

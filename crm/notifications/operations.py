@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from crm.audit.operations import record_event
 from crm.core.types import utcnow
@@ -50,33 +50,64 @@ def notify(
     can opt out of; such emails carry an unsubscribe link and ``List-Unsubscribe`` headers,
     and nothing is queued for someone who opted out. Returns the row, or None if opted out.
     """
-    to = _check_header("To", to.strip())
-    extra = {name: _check_header(name, str(value)) for name, value in (headers or {}).items()}
-    for name in extra:
-        _check_header("header name", name)
+    to, extra = _recipient_and_headers(to, headers)
     if not new_key:
         existing = session.scalar(select(OutboxEmail)
                                   .where(OutboxEmail.idempotency_key == key))
         if existing is not None:
             return existing
+    row = _outbox_row(session, template=template, to=to, key=key, context=context,
+                      related=related, stream=stream, headers=extra)
+    if row is None:
+        return None
+    email = OutboxEmail(**row)
+    session.add(email)
+    return email
+
+
+def notify_new(session, emails: list[dict]) -> None:
+    """``notify(**email, new_key=True)`` for each of ``emails`` (its keyword arguments), in
+    one INSERT that loads nothing back into the session: for emails about something this
+    transaction made, which the caller never reads back."""
+    rows = []
+    for email in emails:
+        to, extra = _recipient_and_headers(email["to"], email.get("headers"))
+        row = _outbox_row(session, **{**email, "to": to, "headers": extra})
+        if row is not None:
+            rows.append(row)
+    if rows:
+        session.execute(insert(OutboxEmail.__table__), rows)
+
+
+def _recipient_and_headers(to: str, headers: dict | None) -> tuple[str, dict]:
+    to = _check_header("To", to.strip())
+    extra = {name: _check_header(name, str(value)) for name, value in (headers or {}).items()}
+    for name in extra:
+        _check_header("header name", name)
+    return to, extra
+
+
+def _outbox_row(session, *, template: str, to: str, key: str, headers: dict,
+                context: dict | None = None, related=None,
+                stream: str | None = None) -> dict | None:
+    """The outbox row of one email, rendered; None if the recipient opted out of ``stream``."""
     context = dict(context or {}, recipient=to, unsubscribe_url=None)
     if stream is not None:
         if is_opted_out(session, email=to, stream=stream):
             return None
         url = external_url(f"/unsubscribe/{unsubscribe_token(to, stream)}")
         context["unsubscribe_url"] = url
-        extra["List-Unsubscribe"] = f"<{url}>"
-        extra["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        headers["List-Unsubscribe"] = f"<{url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     subject, body_text, body_html = _render(template, context)
-    email = OutboxEmail(
-        idempotency_key=key, template=template, recipient=to,
-        subject=_check_header("Subject", subject), body_text=body_text, body_html=body_html,
-        headers=extra, related_type=getattr(related, "__tablename__", None),
-        related_id=getattr(related, "id", None),
-        related_label=(getattr(related, "log_label", None) or "")[:120] or None,
-    )
-    session.add(email)
-    return email
+    return {
+        "idempotency_key": key, "template": template, "recipient": to,
+        "subject": _check_header("Subject", subject), "body_text": body_text,
+        "body_html": body_html, "headers": headers,
+        "related_type": getattr(related, "__tablename__", None),
+        "related_id": getattr(related, "id", None),
+        "related_label": (getattr(related, "log_label", None) or "")[:120] or None,
+    }
 
 
 def _fernet() -> Fernet:

@@ -5,7 +5,7 @@ from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.notifications import HeaderInjectionError, notify
+from crm.notifications import HeaderInjectionError, notify, notify_new
 from crm.notifications.models import EmailStatus, OutboxEmail
 from crm.notifications.operations import opt_out
 from tests.factories import make_user
@@ -82,3 +82,32 @@ def test_opted_out_address_gets_nothing_for_that_stream_only(app):
     assert other.headers["List-Unsubscribe"].startswith("<https://crm.example.test/unsubscribe/")
     assert other.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/unsubscribe/" in other.body_text or "/unsubscribe/" in other.body_html
+
+
+def test_notify_new_queues_the_rows_notify_would_in_one_go(app):
+    user = make_user(role="sales")
+    opt_out(db.session, email="reader@example.com", stream="digests")
+    notify(db.session, template="test_email", to="one@example.com", key="one", related=user)
+    notify_new(db.session, [
+        {"template": "test_email", "to": "two@example.com", "key": "two", "related": user},
+        {"template": "test_email", "to": "reader@example.com", "key": "out",
+         "stream": "digests"},
+    ])
+    db.session.commit()
+    one, two = db.session.scalars(select(OutboxEmail).order_by(OutboxEmail.id)).all()
+    columns = [c.key for c in OutboxEmail.__table__.columns
+               if c.key not in ("id", "idempotency_key", "recipient", "created_at",
+                                "next_attempt_at")]
+    assert two.idempotency_key == "two" and two.recipient == "two@example.com"
+    assert {c: getattr(two, c) for c in columns} == {c: getattr(one, c) for c in columns}
+
+
+def test_notify_new_refuses_header_injection_before_any_row_is_written(app):
+    with pytest.raises(HeaderInjectionError):
+        notify_new(db.session, [
+            {"template": "test_email", "to": "a@example.com", "key": "ok"},
+            {"template": "test_email", "to": "b@example.com\r\nBcc: x@example.com",
+             "key": "inj"},
+        ])
+    db.session.commit()
+    assert _count() == 0
