@@ -19,6 +19,10 @@ DOCUMENTS = {
 }
 
 
+class IntakeRejected(ValueError):
+    """The request cannot be taken; the message is for the person who sent it."""
+
+
 @dataclass
 class LineRequest:
     """One ingredient line: a catalog slug, or ``free_text`` for "other"."""
