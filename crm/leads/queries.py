@@ -17,8 +17,6 @@ from crm.leads.models import OPEN_STATUSES, Lead, LeadStatus, RequestedIngredien
 from crm.leads.search import search_condition
 
 COUNT_CAP = 1000  # "1,000+" beyond this
-BOARD_CARDS = 50
-BOARD_STATUSES = tuple(s for s in LeadStatus if s is not LeadStatus.SPAM)
 EXPORT_CAP = 100_000
 
 # What a row of the list shows, and nothing more.
@@ -27,8 +25,6 @@ LIST_COLUMNS = (
     Lead.country, Lead.ingredients_summary, Lead.total_kg, Lead.score, Lead.owner_id,
     Lead.status, Lead.created_at, Lead.next_action_on, Lead.version,
 )
-BOARD_COLUMNS = (Lead.id, Lead.reference, Lead.company_name, Lead.total_kg, Lead.score,
-                 Lead.owner_id, Lead.status, Lead.created_at)
 PIPELINE_ORDER = case(*((Lead.status == status, n) for n, status in enumerate(LeadStatus)))
 SORTS = {
     "created_at": Lead.created_at,
@@ -125,18 +121,6 @@ class LeadPage:
 
 
 @dataclass(frozen=True)
-class BoardColumn:
-    status: LeadStatus
-    cards: list[Row]
-    total: int
-    capped: bool
-
-    @property
-    def more(self) -> int:
-        return max(self.total - len(self.cards), 0)
-
-
-@dataclass(frozen=True)
 class Staff:
     """Every staff account's name by id, and who may own leads (for the owner filter)."""
 
@@ -144,7 +128,7 @@ class Staff:
     owners: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _conditions(session, filters: LeadFilters, statuses: tuple[LeadStatus, ...] | None, *,
+def filter_conditions(session, filters: LeadFilters, statuses: tuple[LeadStatus, ...] | None, *,
                 walk_order: bool = False):
     """WHERE clauses for ``filters``; ``statuses=None`` filters on no status."""
     conditions = [Lead.merged_into_id.is_(None)]
@@ -174,7 +158,7 @@ def _conditions(session, filters: LeadFilters, statuses: tuple[LeadStatus, ...] 
     return conditions
 
 
-def _capped_count(conditions, cap: int):
+def capped_count(conditions, cap: int):
     """``SELECT count(*) FROM (SELECT 1 FROM leads WHERE … LIMIT cap + 1)``, as a scalar."""
     matching = limited(select(literal_column("1")).select_from(Lead).where(*conditions), cap + 1)
     return select(func.count()).select_from(matching.subquery()).scalar_subquery()
@@ -208,7 +192,7 @@ def lead_page(session, *, filters: LeadFilters, page: int = 1) -> LeadPage:
     date order (which an index serves), the rows are found walking that order.
     """
     number = page_number(page)
-    conditions = _conditions(session, filters, list_statuses(filters))
+    conditions = filter_conditions(session, filters, list_statuses(filters))
     cap = COUNT_CAP
     by_id = filters.q and session.get_bind().dialect.name == "sqlite"
     if by_id:
@@ -217,11 +201,11 @@ def lead_page(session, *, filters: LeadFilters, page: int = 1) -> LeadPage:
         ids = "[" + (session.scalar(select(func.group_concat(matches.c.id))) or "") + "]"
         total = ids.count(",") + 1 if ids != "[]" else 0
     else:
-        total = session.scalar(select(_capped_count(conditions, cap)))
+        total = session.scalar(select(capped_count(conditions, cap)))
     if by_id and total <= cap:
         conditions = [Lead.id.in_(select(func.json_each(ids).table_valued("value").c.value))]
     elif filters.q and total > cap and filters.sort == "created_at":
-        conditions = _conditions(session, filters, list_statuses(filters), walk_order=True)
+        conditions = filter_conditions(session, filters, list_statuses(filters), walk_order=True)
     offset = (number - 1) * PAGE_SIZE
     if filters.sort == "status" and not (by_id and total <= cap):
         query = _by_stage(conditions, list_statuses(filters), filters.direction, offset)
@@ -256,36 +240,8 @@ def _by_stage(conditions, statuses, direction: str, offset: int):
 
 def export_query(session, *, filters: LeadFilters):
     """Every lead of the list (same filters and order, all pages, at most ``EXPORT_CAP``)."""
-    conditions = _conditions(session, filters, list_statuses(filters))
+    conditions = filter_conditions(session, filters, list_statuses(filters))
     return _ordered(select(*LIST_COLUMNS).where(*conditions), filters).limit(EXPORT_CAP)
-
-
-def board(session, *, filters: LeadFilters) -> list[BoardColumn]:
-    """The kanban: the newest ``BOARD_CARDS`` leads of each status, and capped counts.
-
-    Two statements: one UNION ALL of a LIMITed query per status (each served by the
-    (status, created_at) index) and one row of capped counts.
-    """
-    statuses = [s for s in LeadStatus if s in (filters.statuses or BOARD_STATUSES)]
-    conditions = _conditions(session, filters, None)
-    cap = COUNT_CAP
-    per_status = [
-        limited(select(*BOARD_COLUMNS).where(*conditions, Lead.status == status)
-                .order_by(Lead.created_at.desc(), Lead.id.desc()), BOARD_CARDS).subquery()
-        for status in statuses
-    ]
-    cards = session.execute(union_all(*(select(part) for part in per_status))).all()
-    counts = session.execute(select(*(
-        _capped_count([*conditions, Lead.status == status], cap).label(f"n_{status.value}")
-        for status in statuses
-    ))).one()
-    columns = []
-    for status, total in zip(statuses, counts, strict=True):
-        mine = [card for card in cards if card.status is status]
-        mine.sort(key=lambda card: (card.created_at, card.id), reverse=True)
-        columns.append(BoardColumn(status=status, cards=mine, total=min(total, cap),
-                                   capped=total > cap))
-    return columns
 
 
 def staff(session) -> Staff:

@@ -13,6 +13,7 @@ from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads import batch, export, queries
 from crm.leads.blueprint import bp
+from crm.leads.board import BOARD_STATUSES, board_columns
 from crm.leads.list_forms import BulkForm, LeadFilterForm
 from crm.leads.models import OPEN_STATUSES, LeadStatus
 
@@ -86,8 +87,8 @@ def bulk():
 @bp.get("/board")
 def board():
     staff = queries.staff(db.session)
-    form, filters = _filters(staff, queries.BOARD_STATUSES)
-    columns = queries.board(db.session, filters=filters)
+    form, filters = _filters(staff, BOARD_STATUSES)
+    columns = board_columns(db.session, filters=filters)
     return render_template("leads/board.html", form=form, filters=filters, columns=columns,
                            owner_names=staff.names)
 

@@ -15,7 +15,7 @@ from crm.catalog.models import Ingredient
 from crm.core.types import utcnow
 from crm.extensions import db
 from crm.intake.requests import LineRequest
-from crm.leads import queries
+from crm.leads import board, queries
 from crm.leads.export import neutralise
 from crm.leads.models import Activity, Inquiry, Lead, LeadStatus, RequestedIngredient
 from crm.leads.search import status_code
@@ -351,7 +351,7 @@ def test_board_has_a_column_per_status_and_caps_cards(client, auth, catalog, mon
     news = [lead(email=f"n@board{n}.example", company=f"New Co {n}") for n in range(3)]
     won = lead(email="w@won.example", company="Won Co", status="won")
     spam = lead(email="s@spam.example", company="Spam Co", status="spam")
-    monkeypatch.setattr(queries, "BOARD_CARDS", 2)
+    monkeypatch.setattr(board, "BOARD_CARDS", 2)
     page = get(client, BOARD)
     for status in ("New", "Contacted", "Qualified", "Quoted", "Won", "Lost"):
         assert f">{status}</span>" in page, status
@@ -420,8 +420,8 @@ def test_queries_are_pure_functions_of_the_session(app, catalog):
     made = lead(email="a@pure.example", created_at=datetime(2030, 1, 1, tzinfo=UTC))
     page = queries.lead_page(db.session, filters=queries.LeadFilters(q="pure.exa"))
     assert [row.reference for row in page.items] == [made.reference]
-    columns = queries.board(db.session, filters=queries.LeadFilters())
-    assert [c.status for c in columns] == list(queries.BOARD_STATUSES)
+    columns = board.board_columns(db.session, filters=queries.LeadFilters())
+    assert [c.status for c in columns] == list(board.BOARD_STATUSES)
     assert [card.reference for card in columns[0].cards] == [made.reference]
 
 
