@@ -25,8 +25,8 @@ alike):
 - ``GET /dashboard/leads/``, signed in, from ``naive_app`` and from ``app``: unfiltered, and
   the searches of ``SEARCHES``. Target: each search at least 5 × the naive rate; then, from
   ``app`` alone, the pages of ``OTHER_PAGES`` (the overview, an owner's list, the unassigned
-  queue, the list by score, the email log and its searches, the quotes list and a search of
-  it), with no target;
+  queue, the list by score and by status, the email log and its searches, the quotes list
+  and a search of it), with no target;
 
 and, in this process, the SQL alone of each search: ``crm.leads.queries.lead_page`` (its two
 statements, the count and the page), indexed and naive, best of ``--repeats``; and the three
