@@ -22,12 +22,14 @@ from crm.notifications import notify
 @dataclass
 class Batch:
     changed: list[Lead] = field(default_factory=list)
+    unchanged: list[Lead] = field(default_factory=list)  # already as asked
     refused: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
 
 
-def _each(session, picks: dict[int, int], change: Callable[[Lead, int], None]) -> Batch:
+def _each(session, picks: dict[int, int],
+          change: Callable[[Lead, int], bool | None]) -> Batch:
     """``change(lead, version)`` for each picked lead (id → the version the list showed), in
-    the order picked; a LeadError refuses that lead alone."""
+    the order picked; a LeadError refuses that lead alone, False says it was already so."""
     found = {lead.id: lead for lead in session.scalars(select(Lead).where(Lead.id.in_(picks)))}
     batch = Batch()
     for lead_id, version in picks.items():
@@ -36,17 +38,18 @@ def _each(session, picks: dict[int, int], change: Callable[[Lead, int], None]) -
             batch.refused.append((f"Lead #{lead_id}", "No such lead."))
             continue
         try:
-            change(lead, version)
+            done = change(lead, version)
         except LeadError as exc:
             batch.refused.append((lead.reference, str(exc)))
         else:
-            batch.changed.append(lead)
+            (batch.unchanged if done is False else batch.changed).append(lead)
     return batch
 
 
 def assign_leads(session, *, picks: dict[int, int], owner: User | None, actor) -> Batch:
     """Give the leads to ``owner`` (None: the unassigned queue), as ``operations.assign``
-    allows. The new owner gets one email listing them, not one per lead."""
+    allows. The new owner gets one email listing the leads they did not have, not one per
+    lead."""
     batch = _each(session, picks, lambda lead, version: operations.assign(
         session, lead=lead, owner=owner, actor=actor, expected_version=version,
         notify_owner=False))

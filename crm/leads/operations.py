@@ -134,16 +134,16 @@ def _refuse_others_lead(lead: Lead, actor, doing: str) -> None:
 
 
 def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=None,
-           notify_owner: bool = True) -> None:
+           notify_owner: bool = True) -> bool:
     """Give the lead to ``owner``. Sales may take unowned leads or pass on their own; only
     admins move a lead away from another salesperson. ``notify_owner`` False: the caller
-    tells the new owner (of several leads at once)."""
+    tells the new owner (of several leads at once). False when the lead was theirs already."""
     check_version(lead, expected_version)
     _refuse_others_lead(lead, actor, "reassign")
     if owner is not None and not can_own_leads(owner):
         raise LeadError("Leads can only go to active sales users.")
     if lead.owner_id == getattr(owner, "id", None):
-        return
+        return False
     lead.owner = owner
     lead.owner_id = getattr(owner, "id", None)
     record_activity(session, lead=lead, kind=ActivityKind.ASSIGNED, actor=actor,
@@ -158,6 +158,7 @@ def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=N
                key=f"lead-assigned:{lead.id}:{owner.id}:{lead.version}",
                context={"lead": lead, "owner": owner, "actor": actor,
                         "url": external_url(f"/dashboard/leads/{lead.id}")})
+    return True
 
 
 # --- status, notes, next action --------------------------------------------------------------

@@ -76,9 +76,12 @@ def bulk():
         flash("Someone saved one of these leads at the same moment: nothing was changed. "
               "Try again.", "error")
         return redirect(form.next_url())
-    changed = len(done.changed)
+    changed, unchanged = len(done.changed), len(done.unchanged)
     flash(f"{changed} lead{'s' if changed != 1 else ''} changed." if changed
-          else "No lead changed.", "success" if changed else "error")
+          else "No lead changed.", "success" if changed or not done.refused else "error")
+    if unchanged:
+        flash(f"{unchanged} lead{'s' if unchanged != 1 else ''} already had that owner.",
+              "info")
     for reference, why in done.refused:
         flash(f"{reference}: {why}", "error")
     return redirect(form.next_url())

@@ -59,6 +59,23 @@ def test_an_admin_assigns_several_leads_and_the_new_owner_hears_once(catalog):
     assert assigned == 2
 
 
+def test_leads_already_with_the_owner_are_not_counted_or_sent_again(catalog):
+    admin, bob = make_user(role="admin"), make_user(role="sales", name="Bob Seller")
+    already = new_leads(1, owner=bob)[0]
+    moved = new_leads(1)[0]
+    done = batch.assign_leads(db.session, picks=picks(already, moved), owner=bob, actor=admin)
+    db.session.commit()
+    assert [lead.id for lead in done.changed] == [moved.id]
+    assert [lead.id for lead in done.unchanged] == [already.id]
+    body = db.session.scalar(select(OutboxEmail.body_text).where(
+        OutboxEmail.recipient == bob.email, OutboxEmail.template == "leads_assigned"))
+    assert moved.reference in body and already.reference not in body
+    again = batch.assign_leads(db.session, picks=picks(already, moved), owner=bob, actor=admin)
+    db.session.commit()
+    assert again.changed == [] and len(again.unchanged) == 2
+    assert emails_to(bob) == ["leads_assigned"]  # not a second email about nothing
+
+
 def test_a_salesperson_takes_unowned_leads_but_not_a_colleagues(catalog):
     me, colleague = make_user(role="sales"), make_user(role="sales")
     free = new_leads(1)[0]
@@ -155,3 +172,12 @@ def test_moderators_cannot_change_leads_in_bulk(catalog, client, auth):
                                        "action": "status", "status": "spam"})
     assert response.status_code in (403, 404)
     assert lead.status is S.NEW
+
+
+def test_the_list_says_which_leads_already_had_the_owner(catalog, client, auth):
+    seller = auth.login("sales")
+    mine = new_leads(1, owner=seller)[0]
+    text = client.post(BULK, data={"lead": [f"{mine.id}:{mine.version}"], "action": "assign",
+                                   "owner": str(seller.id)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "No lead changed." in text and "1 lead already had that owner." in text
