@@ -22,7 +22,8 @@ def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: 
     The email is the contact's key (intake finds them by it): one another contact holds is
     refused (merge their leads instead). ``move_company``: ``company_name`` names the company
     the contact (and all their leads) move to, found by name or made, instead of renaming
-    theirs; the company type is then that company's."""
+    theirs; the company type is then that company's if it is made now, while a company found
+    keeps its own (the form showed the former company's)."""
     check_version(lead, expected_version)
     contact, company = lead.contact, lead.company
     email = email.strip().lower()
@@ -44,8 +45,9 @@ def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: 
               ("job title", contact, "job_title", job_title.strip() or None),
               ("country", contact, "country", country or None),
               ("company", company, "name", company.name if move_company else
-               company_name.strip()),
-              ("company type", company, "company_type", company_type or None)]
+               company_name.strip())]
+    if moved_to is None or moved_to.id is None:
+        wanted.append(("company type", company, "company_type", company_type or None))
     for label, row, attribute, value in wanted:
         before = getattr(row, attribute)
         if before != value:

@@ -251,6 +251,22 @@ def test_a_contact_moves_to_another_company_with_all_their_leads(lead):
     assert zen.version == 1  # nothing it shows changed
 
 
+def test_moving_to_a_known_company_keeps_its_type(lead):
+    """The form shows the old company's type; ticking "move" must not write it over the
+    other company's, and on all of that company's leads."""
+    sales = make_user(role="sales")
+    zen = submit(quote_request(company="Zenpharm", email="cy@zenpharm.example",
+                               company_type="contract manufacturer")).lead
+    changed = edit(lead, sales, company_name="Zenpharm", move_company=True)
+    assert changed == ["moved from company “Acme Nutrition” to “Zenpharm”"]
+    db.session.expire_all()
+    assert lead.company_id == zen.company_id
+    assert zen.company.company_type == "contract manufacturer"
+    assert zen.version == 1
+    assert not db.session.scalars(select(Activity).where(
+        Activity.lead_id == zen.id, Activity.kind == ActivityKind.CONTACT)).all()
+
+
 def test_moving_to_a_company_nobody_has_makes_it(lead):
     sales = make_user(role="sales")
     old_company = lead.company_id
