@@ -14,9 +14,10 @@ S = LeadStatus
 
 def release(session, *, lead: Lead, actor, expected_version: int | None) -> None:
     """"Not spam". A lead marked spam by hand goes back to the status it had. One the screen
-    held at intake becomes new and gets what the intake would have given it: an owner (the
-    territory rule, else the round-robin), a score, a first response due from now, and the
-    two emails held back (the acknowledgement to its submitter, the alert to its owner)."""
+    held at intake becomes new and gets what the intake would have given it: an owner
+    (unless someone took it meanwhile: the territory rule, else the round-robin), a score, a
+    first response due from now, and the two emails held back (the acknowledgement to its
+    submitter, the alert to its owner)."""
     leads.check_version(lead, expected_version)
     if lead.status is not S.SPAM:
         raise leads.LeadError(f"{lead.reference} is not held as spam.")
@@ -33,8 +34,9 @@ def release(session, *, lead: Lead, actor, expected_version: int | None) -> None
                               .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())).first()
     lead.score, lead.score_reasons = score_inquiry(_as_request(inquiry), lead.total_kg)
     lead.first_response_due_at = leads.first_response_due(utcnow())
-    leads.assign(session, lead=lead, owner=leads.choose_owner(session, inquiry.contact.country),
-                 actor=None)
+    if not leads.can_own_leads(lead.owner):  # staff may have taken it while it was held
+        leads.assign(session, lead=lead,
+                     owner=leads.choose_owner(session, inquiry.contact.country), actor=None)
     session.flush()
     queue_emails(session, inquiry, lead, is_new_lead=True)
 

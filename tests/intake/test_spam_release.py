@@ -118,3 +118,15 @@ def test_a_stale_release_gets_the_conflict_message(catalog, client, auth):
     text = client.post(f"/dashboard/leads/{lead.id}/not-spam", data={"version": stale},
                        follow_redirects=True).get_data(as_text=True)
     assert "changed by Nina Noter" in text and lead.status is S.SPAM
+
+
+def test_a_held_lead_someone_already_took_stays_theirs(catalog):
+    make_user(role="sales")  # the round-robin's pick, were it asked
+    lead = submit(honeypot="http://bot.example").lead
+    taker = make_user(role="sales", name="Tess Taker")
+    leads.assign(db.session, lead=lead, owner=taker, actor=taker)
+    db.session.commit()
+    spam.release(db.session, lead=lead, actor=taker, expected_version=lead.version)
+    db.session.commit()
+    assert lead.owner_id == taker.id
+    assert ("lead_alert", taker.email) in emails(lead)
