@@ -19,6 +19,8 @@ from crm.leads.models import (
 from crm.notifications.models import OutboxEmail
 from crm.quotes.models import Quote
 
+BATCH = 1000
+
 
 def purge_spam_leads(session, *, before: datetime) -> int:
     """Delete the spam leads last changed before ``before``, with their inquiries, lines,
@@ -32,8 +34,17 @@ def purge_spam_leads(session, *, before: datetime) -> int:
                                     ~exists().where(Quote.lead_id == Lead.id),
                                     ~exists().where(merged_here.merged_into_id == Lead.id))
                              .order_by(Lead.id)).all()
-    if not doomed:
-        return 0
+    for start in range(0, len(doomed), BATCH):
+        _purge(session, doomed[start:start + BATCH])
+    if doomed:
+        record_event(session, actor=None, action="leads.spam_purged", object_type="leads",
+                     leads=len(doomed), references=[row.reference for row in doomed][:200])
+    return len(doomed)
+
+
+def _purge(session, doomed: list) -> None:
+    """One batch of leads (``BATCH`` ids per IN list, far below any driver's limit on bound
+    parameters), then the contacts and companies they alone named."""
     ids = [row.id for row in doomed]
     for model in (RequestedIngredient, Inquiry, Activity):
         _delete(session, model, model.lead_id.in_(ids))
@@ -50,9 +61,6 @@ def purge_spam_leads(session, *, before: datetime) -> int:
     _delete(session, Company, Company.id.in_(company_ids),
             ~exists().where(Contact.company_id == Company.id),
             ~exists().where(Lead.company_id == Company.id))
-    record_event(session, actor=None, action="leads.spam_purged", object_type="leads",
-                 leads=len(ids), references=[row.reference for row in doomed][:200])
-    return len(ids)
 
 
 def _delete(session, model, *where) -> None:

@@ -153,3 +153,13 @@ def test_the_spam_and_trash_tabs_say_when_comments_go(app, client, auth):
     auth.login("sales")
     assert "Spam leads untouched for 45 days are deleted" in client.get(
         "/dashboard/leads/?status=spam").get_data(as_text=True)
+
+
+def test_a_backlog_goes_in_batches_and_what_they_share_goes_last(catalog, monkeypatch):
+    monkeypatch.setattr("crm.leads.purge.BATCH", 2)
+    for n in range(5):
+        spam_lead(company="Botfarm", email=f"bot{n}@botfarm.example")
+    assert purge_spam_leads(db.session, before=cutoff()) == 5
+    db.session.commit()
+    assert count(Lead) == count(Contact) == 0
+    assert count(Company, Company.domain == "botfarm.example") == 0
