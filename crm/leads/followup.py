@@ -1,6 +1,6 @@
 """Follow-up: each owner's digest of overdue next actions, unanswered leads and quotes about
-to expire; the admins' also lists such leads whose owner is no longer active in sales (nobody
-else hears of them)."""
+to expire; the admins' also lists such leads and quotes whose owner is no longer active in
+sales (nobody else hears of them)."""
 
 from collections import defaultdict
 from datetime import date, timedelta
@@ -58,12 +58,12 @@ def send_digests(session, today: date | None = None) -> int:
     for lead in leads:
         owner = owners[lead.owner_id]
         (by_owner[owner] if can_own_leads(owner) else orphaned).append(lead)
-    quotes_of = defaultdict(list)
+    quotes_of, orphaned_quotes = defaultdict(list), []
     for row in expiring:
-        if can_own_leads(owners[row.owner_id]):
-            quotes_of[owners[row.owner_id]].append(row)
+        owner = owners[row.owner_id]
+        (quotes_of[owner] if can_own_leads(owner) else orphaned_quotes).append(row)
     recipients = dict.fromkeys([*by_owner, *quotes_of])
-    if orphaned:
+    if orphaned or orphaned_quotes:
         recipients.update(dict.fromkeys(session.scalars(select(User).where(
             User.active.is_(True), User.role == Role.ADMIN).order_by(User.id))))
     sent = 0
@@ -79,6 +79,8 @@ def send_digests(session, today: date | None = None) -> int:
                                           and lead.first_response_due_at
                                           and lead.first_response_due_at < now][:DIGEST_LIMIT],
                            "expiring": quotes_of.get(recipient, [])[:DIGEST_LIMIT],
+                           "orphaned_quotes": orphaned_quotes[:DIGEST_LIMIT]
+                           if recipient.role is Role.ADMIN else [],
                            "orphaned": orphaned[:DIGEST_LIMIT]
                            if recipient.role is Role.ADMIN else [],
                            "former_owners": owners,

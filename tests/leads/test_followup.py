@@ -176,3 +176,25 @@ def test_the_digest_lists_the_owners_quotes_about_to_expire(app):
     assert text.index(quotes["sooner"].label) < text.index(quotes["soon"].label)
     assert quotes["later"].label not in text and quotes["closed"].label not in text
     assert quotes["soon"].label in digest.body_html
+
+
+def test_a_quote_about_to_expire_with_no_active_owner_reaches_the_admins(app):
+    from crm.quotes.operations import send_quote
+
+    seed_catalog()
+    admin = make_user(role="admin", name="Ada Admin")
+    gone = make_user(role="sales", name="Gone Seller")
+    lead = submit().lead
+    lead.first_responded_at = utcnow()
+    quote, _ = draft_from_lead(db.session, lead=lead, actor=gone)
+    quote.valid_until = utcnow().date() + timedelta(days=2)
+    db.session.commit()
+    send_quote(db.session, quote=quote, actor=gone)
+    gone.active = False
+    db.session.commit()
+    assert send_digests(db.session) == 1
+    db.session.commit()
+    [digest] = _digests()
+    assert digest.recipient == admin.email
+    assert quote.label in digest.body_text and "Gone Seller" in digest.body_text
+    assert quote.label in digest.body_html
