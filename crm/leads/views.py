@@ -61,21 +61,29 @@ def bulk():
         list_args = MultiDict(parse_qsl(urlsplit(form.next_url()).query))
         return _render_list(list_args, bulk_form=form, status=400)
     try:
-        if form.action.data == "assign":
-            owner_id = int(form.owner.data)
-            owner = db.session.get(User, owner_id) if owner_id else None
-            done = batch.assign_leads(db.session, picks=form.lead.data, owner=owner,
-                                      actor=current_user)
-        else:
-            done = batch.change_statuses(
-                db.session, picks=form.lead.data, status=LeadStatus(form.status.data),
-                lost_reason=form.lost_reason.data or "", actor=current_user)
+        done = _run_batch(form)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         flash("Someone saved one of these leads at the same moment: nothing was changed. "
               "Try again.", "error")
-        return redirect(form.next_url())
+    else:
+        _flash_batch(done)
+    return redirect(form.next_url())
+
+
+def _run_batch(form: BulkForm) -> batch.Batch:
+    if form.action.data == "assign":
+        owner_id = int(form.owner.data)
+        owner = db.session.get(User, owner_id) if owner_id else None
+        return batch.assign_leads(db.session, picks=form.lead.data, owner=owner,
+                                  actor=current_user)
+    return batch.change_statuses(db.session, picks=form.lead.data,
+                                 status=LeadStatus(form.status.data),
+                                 lost_reason=form.lost_reason.data or "", actor=current_user)
+
+
+def _flash_batch(done: batch.Batch) -> None:
     changed, unchanged = len(done.changed), len(done.unchanged)
     flash(f"{changed} lead{'s' if changed != 1 else ''} changed." if changed
           else "No lead changed.", "success" if changed or not done.refused else "error")
@@ -84,7 +92,6 @@ def bulk():
               "info")
     for reference, why in done.refused:
         flash(f"{reference}: {why}", "error")
-    return redirect(form.next_url())
 
 
 @bp.get("/board")
