@@ -7,17 +7,18 @@ from crm.intake.operations import queue_emails
 from crm.intake.requests import QuoteRequest
 from crm.intake.scoring import score_inquiry
 from crm.leads import operations as leads
-from crm.leads.models import Activity, ActivityKind, Inquiry, Lead, LeadStatus
+from crm.leads.models import OPEN_STATUSES, Activity, ActivityKind, Inquiry, Lead, LeadStatus
 
 S = LeadStatus
 
 
-def release(session, *, lead: Lead, actor, expected_version: int | None) -> None:
+def release(session, *, lead: Lead, actor, expected_version: int | None) -> Lead:
     """"Not spam". A lead marked spam by hand goes back to the status it had. One the screen
     held at intake becomes new and gets what the intake would have given it: an owner
     (unless someone took it meanwhile: the territory rule, else the round-robin), a score, a
     first response due from now, and the two emails held back (the acknowledgement to its
-    submitter, the alert to its owner)."""
+    submitter, the alert to its owner); or, when its contact has an open lead, it joins that
+    lead, as the intake would have attached it there. Returns the lead the request is on."""
     leads.check_version(lead, expected_version)
     if lead.status is not S.SPAM:
         raise leads.LeadError(f"{lead.reference} is not held as spam.")
@@ -29,9 +30,17 @@ def release(session, *, lead: Lead, actor, expected_version: int | None) -> None
                           body=f"Spam → {status.label}: not spam", before=S.SPAM.value,
                           after=status.value)
     if marked_from is not None:
-        return
+        return lead
     inquiry = session.scalars(select(Inquiry).where(Inquiry.lead_id == lead.id)
                               .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())).first()
+    joined = _other_open_lead(session, lead, inquiry.contact_id)
+    if joined is not None:
+        leads.merge(session, source=lead, target=joined, actor=actor)
+        score, reasons = score_inquiry(_as_request(inquiry), joined.total_kg)
+        if score >= joined.score:
+            joined.score, joined.score_reasons = score, reasons
+        queue_emails(session, inquiry, joined, is_new_lead=False)
+        return joined
     lead.score, lead.score_reasons = score_inquiry(_as_request(inquiry), lead.total_kg)
     lead.first_response_due_at = leads.first_response_due(utcnow())
     if not leads.can_own_leads(lead.owner):  # staff may have taken it while it was held
@@ -39,6 +48,14 @@ def release(session, *, lead: Lead, actor, expected_version: int | None) -> None
                      owner=leads.choose_owner(session, inquiry.contact.country), actor=None)
     session.flush()
     queue_emails(session, inquiry, lead, is_new_lead=True)
+    return lead
+
+
+def _other_open_lead(session, lead: Lead, contact_id: int) -> Lead | None:
+    """The contact's newest open lead besides ``lead``, found as the intake finds it."""
+    return session.scalars(select(Lead).join(Inquiry, Inquiry.lead_id == Lead.id).where(
+        Inquiry.contact_id == contact_id, Lead.id != lead.id, Lead.status.in_(OPEN_STATUSES),
+        Lead.merged_into_id.is_(None)).order_by(Lead.created_at.desc()).limit(1)).first()
 
 
 def _status_before_spam(session, lead: Lead) -> LeadStatus | None:

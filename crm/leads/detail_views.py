@@ -192,10 +192,14 @@ def release_from_spam(lead_id: int):
     form = LeadActionForm()
     if not form.validate_on_submit():
         return _render_show(lead, release_form=form, status=400)
-    _save(lead, form.version.data, lambda: spam.release(
-        db.session, lead=lead, actor=current_user, expected_version=form.version.data),
-        lambda: f"{lead.reference} is released from spam and is now {lead.status.label.lower()}.")
-    return redirect(form.next_url(lead.id))
+    now_on = []  # the lead the request is on: this one, or the contact's open lead it joined
+    refused = _save(lead, form.version.data, lambda: now_on.append(spam.release(
+        db.session, lead=lead, actor=current_user, expected_version=form.version.data)),
+        lambda: f"{lead.reference} is released from spam and is now "
+                f"{lead.status.label.lower()}." if now_on[-1] is lead else
+                f"{lead.reference} is released from spam and joined {now_on[-1].reference}, "
+                "the contact’s open lead.")
+    return redirect(form.next_url(lead.id if refused else now_on[-1].id))
 
 
 @bp.post("/<int:lead_id>/owner")

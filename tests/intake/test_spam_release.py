@@ -14,7 +14,7 @@ from crm.leads.models import Activity, ActivityKind, LeadStatus
 from crm.leads.operations import LeadConflict, LeadError
 from crm.notifications.models import OutboxEmail
 from crm.quotes import operations as quotes
-from tests.factories import make_user, seed_catalog, submit
+from tests.factories import make_user, quote_request, seed_catalog, submit
 
 S = LeadStatus
 
@@ -130,3 +130,32 @@ def test_a_held_lead_someone_already_took_stays_theirs(catalog):
     db.session.commit()
     assert lead.owner_id == taker.id
     assert ("lead_alert", taker.email) in emails(lead)
+
+
+def test_a_released_request_joins_the_contact_s_open_lead_as_the_intake_would_have(catalog):
+    owner = make_user(role="sales", name="Olga Owner")
+    open_lead = submit(quote_request(email="ana@acme.example")).lead
+    held = submit(quote_request(email="ana@acme.example"), seconds_to_fill=1.0)
+    assert held.lead_id != open_lead.id and held.lead.status is S.SPAM
+    db.session.query(OutboxEmail).delete()
+    db.session.commit()
+
+    joined = spam.release(db.session, lead=held.lead, actor=owner,
+                          expected_version=held.lead.version)
+    db.session.commit()
+    assert joined.id == open_lead.id and held.lead_id == open_lead.id
+    assert held.lead_id == open_lead.id
+    assert emails(open_lead) == [("inquiry_ack", "ana@acme.example"),
+                                 ("lead_alert", owner.email)]
+    assert len(open_lead.inquiries) == 2
+
+
+def test_the_page_says_where_a_released_request_went(catalog, client, auth):
+    make_user(role="sales")
+    open_lead = submit(quote_request(email="ana@acme.example")).lead
+    held = submit(quote_request(email="ana@acme.example"), honeypot="x").lead
+    auth.login("sales")
+    text = client.post(f"/dashboard/leads/{held.id}/not-spam", data={"version": held.version},
+                       follow_redirects=True).get_data(as_text=True)
+    assert (f"{held.reference} is released from spam and joined {open_lead.reference}, "
+            "the contact’s open lead.") in text
