@@ -13,7 +13,7 @@ from crm.leads.operations import add_note
 from crm.notifications.models import OutboxEmail
 from crm.notifications.queries import LogFilters, email_page
 from crm.quotes.models import Quote, QuoteStatus
-from crm.quotes.operations import draft_from_lead
+from crm.quotes.operations import draft_from_lead, send_quote
 from tests.factories import make_user, seed_catalog, submit
 
 
@@ -146,24 +146,28 @@ def test_seed_bulk_fills_a_consistent_data_set(app, runner):
         select(Quote.number).where(Quote.id != quote.id))}
 
 
+def _quote_sent(by, *, valid_days: int):
+    """A quote sent by ``by`` on a new, answered lead (nothing else to chase on it), valid
+    ``valid_days`` more days."""
+    lead = submit().lead
+    lead.first_responded_at = utcnow()
+    quote, _ = draft_from_lead(db.session, lead=lead, actor=by)
+    quote.valid_until = utcnow().date() + timedelta(days=valid_days)
+    db.session.commit()
+    send_quote(db.session, quote=quote, actor=by)
+    db.session.commit()
+    return quote
+
+
 def test_the_digest_lists_the_owners_quotes_about_to_expire(app):
     """Quotes awaiting an answer that lapse within a week are worth a call: each owner's
     digest lists theirs, soonest first; not those further off, nor a lost lead's."""
     from crm.leads.operations import change_status
-    from crm.quotes.operations import send_quote
 
     seed_catalog()
     alice = make_user(role="sales", name="Alice")
-    quotes = {}
-    for name, days in (("soon", 2), ("later", 20), ("closed", 3), ("sooner", 1)):
-        lead = submit().lead
-        lead.first_responded_at = utcnow()  # nothing else to chase on these leads
-        quote, _ = draft_from_lead(db.session, lead=lead, actor=alice)
-        quote.valid_until = utcnow().date() + timedelta(days=days)
-        db.session.commit()
-        send_quote(db.session, quote=quote, actor=alice)
-        db.session.commit()
-        quotes[name] = quote
+    quotes = {name: _quote_sent(alice, valid_days=days)
+              for name, days in (("soon", 2), ("later", 20), ("closed", 3), ("sooner", 1))}
     change_status(db.session, lead=quotes["closed"].lead, status=LeadStatus.LOST, actor=alice,
                   lost_reason="Went quiet")
     db.session.commit()
@@ -179,17 +183,10 @@ def test_the_digest_lists_the_owners_quotes_about_to_expire(app):
 
 
 def test_a_quote_about_to_expire_with_no_active_owner_reaches_the_admins(app):
-    from crm.quotes.operations import send_quote
-
     seed_catalog()
     admin = make_user(role="admin", name="Ada Admin")
     gone = make_user(role="sales", name="Gone Seller")
-    lead = submit().lead
-    lead.first_responded_at = utcnow()
-    quote, _ = draft_from_lead(db.session, lead=lead, actor=gone)
-    quote.valid_until = utcnow().date() + timedelta(days=2)
-    db.session.commit()
-    send_quote(db.session, quote=quote, actor=gone)
+    quote = _quote_sent(gone, valid_days=2)
     gone.active = False
     db.session.commit()
     assert send_digests(db.session) == 1
