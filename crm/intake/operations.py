@@ -6,8 +6,10 @@ and a failure at any step leaves nothing behind.
 
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, case, func, insert, or_, select
+from sqlalchemy.orm import joinedload
 
 from crm.articles.rendering import find_links
 from crm.auth.models import Role, User
@@ -97,27 +99,65 @@ def _contact_upsert(insert):
     stmt = insert(Contact)
     return stmt.on_conflict_do_update(index_elements=["email"], set_={
         "name": stmt.excluded.name, "country": stmt.excluded.country,
-        "company_id": stmt.excluded.company_id,
         "phone": func.coalesce(stmt.excluded.phone, Contact.phone),
         "job_title": func.coalesce(stmt.excluded.job_title, Contact.job_title),
     }).returning(Contact).execution_options(populate_existing=True, **ROW_PARAMETERS)
 
 
 _CONTACT_UPSERT = per_dialect(_contact_upsert)
+_CONTACT_BY_EMAIL = select(Contact).where(Contact.email == bindparam("email")).options(
+    joinedload(Contact.company))
 
 
-def match_contact(session, request: QuoteRequest, company: Company, *,
-                  update: bool = True) -> Contact:
-    """The contact by email (case-insensitive), created or brought up to date in one upsert
-    (phone and job title kept when the request leaves them out). ``update=False`` (spam:
-    anyone can type a customer's address) leaves a known contact as it is."""
-    values = {"email": request.email.strip().lower(), "name": request.name.strip(),
-              "phone": request.phone or None, "job_title": request.job_title or None,
-              "country": request.country, "company_id": company.id}
+@dataclass
+class Who:
+    """Who sent a request: their contact and company, and whether they had written before
+    (with what their request changed of their details, for the timeline)."""
+
+    contact: Contact
+    company: Company
+    known: bool
+    changes: list[str] = field(default_factory=list)
+
+
+def match_contact(session, request: QuoteRequest, *, update: bool = True) -> Who:
+    """The contact by email (case-insensitive). A known contact stays with their company
+    (staff may have moved them) and takes the request's name and country, and its phone and
+    job title when given. A new one joins ``match_company``'s company; the insert is an
+    upsert, for a twin request that made them meanwhile. ``update=False`` (spam: anyone can
+    type a customer's address) changes no existing row."""
+    email = request.email.strip().lower()
+    contact = session.scalar(_CONTACT_BY_EMAIL, {"email": email})
+    if contact is not None and contact.company is not None:
+        return Who(contact, contact.company, known=True,
+                   changes=_take_details(contact, request) if update else [])
+    company = match_company(session, request, update=update)
+    if contact is not None:  # never from intake, which always names one; kept safe anyway
+        contact.company = company
+        return Who(contact, company, known=True)
+    values = {"name": request.name.strip(), "phone": request.phone or None,
+              "job_title": request.job_title or None, "country": request.country,
+              "company_id": company.id}
     if not update:
-        return insert_or_get(session, Contact, unique={"email": values.pop("email")},
-                             values=values)
-    return session.scalar(of_dialect(session, _CONTACT_UPSERT), values)
+        contact = insert_or_get(session, Contact, unique={"email": email}, values=values)
+    else:
+        contact = session.scalar(of_dialect(session, _CONTACT_UPSERT), {"email": email, **values})
+    return Who(contact, company, known=False)
+
+
+def _take_details(contact: Contact, request: QuoteRequest) -> list[str]:
+    """Bring a known contact up to date with their request; what changed, as staff read it."""
+    wanted = [("name", "name", request.name.strip()),
+              ("phone", "phone", request.phone or contact.phone),
+              ("job title", "job_title", request.job_title or contact.job_title),
+              ("country", "country", request.country)]
+    changes = []
+    for label, attribute, value in wanted:
+        before = getattr(contact, attribute)
+        if value != before:
+            changes.append(f"{label} “{before or '—'}” → “{value or '—'}”")
+            setattr(contact, attribute, value)
+    return changes
 
 
 # Through the contact's inquiries, which a merge moves: every lead holds its own contact's
@@ -167,10 +207,10 @@ def submit_inquiry(
         raise IntakeRejected("Add at least one ingredient.")
 
     with session.no_autoflush:  # one flush below, not one per look-up
-        company = match_company(session, request, update=not spam_reasons)
-        contact = match_contact(session, request, company, update=not spam_reasons)
+        who = match_contact(session, request, update=not spam_reasons)
+        contact, company = who.contact, who.company
         reference = new_reference()
-        lead = None if spam_reasons else _open_lead_for(session, contact)
+        lead = None if spam_reasons or not who.known else _open_lead_for(session, contact)
         is_new_lead = lead is None
         owner = None
         if is_new_lead and not spam_reasons:
@@ -218,8 +258,27 @@ def submit_inquiry(
             lead.score, lead.score_reasons = score, reasons
         leads.record_activity(session, lead=lead, kind=ActivityKind.INQUIRY,
                               body=f"New inquiry {reference}", inquiry=reference)
+    if who.known:
+        _note_details(session, who, request, lead, reference)
     queue_emails(session, inquiry, lead, is_new_lead)
     return inquiry
+
+
+def _note_details(session, who: Who, request: QuoteRequest, lead: Lead, reference: str) -> None:
+    """A known contact's request: what it changed of their details, and a company named
+    other than theirs, on the lead's timeline; their other leads show the new details."""
+    notes = list(who.changes)
+    given = request.company.strip()
+    if given.lower() != who.company.name_key:
+        notes.append(f"company given as “{given}”; the contact stays with “{who.company.name}”")
+    if notes:
+        leads.record_activity(session, lead=lead, kind=ActivityKind.CONTACT,
+                              body=f"Details sent with {reference}: " + "; ".join(notes))
+    if who.changes:
+        for shown in session.scalars(select(Lead).where(Lead.contact_id == who.contact.id,
+                                                        Lead.id != lead.id)):
+            leads.copy_who(shown)
+            leads.touch(shown, None)
 
 
 def queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool) -> None:

@@ -394,3 +394,58 @@ def test_a_terse_follow_up_keeps_the_lead_s_score_and_a_richer_one_raises_it(cat
     keen = quote_request(email="ana@acme.example", project_stage="ready to order")
     assert submit(keen).lead_id == lead.id
     assert lead.score > first_score and "+20 stage: ready to order" in lead.score_reasons
+
+
+def test_a_known_contact_stays_with_the_company_staff_moved_them_to(catalog):
+    """Staff moved Ana to her group's company: her next request, still naming the company of
+    her email's domain, neither moves her back nor makes a company for the name she typed."""
+    from crm.leads.contacts import update_contact
+
+    first = submit(quote_request(email="ana@acme.example", company="Acme Nutrition"))
+    update_contact(db.session, lead=first.lead, actor=None, name="Ana Formulator",
+                   email="ana@acme.example", phone="+1 555 0100", job_title="Product developer",
+                   country="US", company_name="Acme Group", company_type="brand owner",
+                   move_company=True)
+    first.lead.status = LeadStatus.WON
+    db.session.commit()
+    group = first.lead.company
+    companies = _count(Company)
+    again = submit(quote_request(email="ana@acme.example", company="Acme Nutrition Labs"))
+    assert again.lead_id != first.lead_id
+    assert again.contact.company_id == group.id and again.lead.company_id == group.id
+    assert again.lead.company_name == "Acme Group"
+    assert _count(Company) == companies
+    [note] = db.session.scalars(select(Activity.body).where(
+        Activity.lead_id == again.lead_id, Activity.kind == ActivityKind.CONTACT)).all()
+    assert "company given as “Acme Nutrition Labs”" in note and "“Acme Group”" in note
+
+
+def test_a_known_contact_s_new_details_reach_every_lead_showing_them(catalog):
+    old = submit(quote_request(email="ana@acme.example", name="Ana Formulator"))
+    old.lead.status = LeadStatus.LOST
+    old.lead.lost_reason = "price"
+    db.session.commit()
+    version = old.lead.version
+    new = submit(quote_request(email="ana@acme.example", name="Ana Ortega",
+                               phone="+1 555 0199", country="CA"))
+    db.session.expire_all()
+    for lead in (old.lead, new.lead):
+        assert (lead.contact_name, lead.country) == ("Ana Ortega", "CA")
+        assert "ana ortega" in lead.search_text
+    assert old.lead.version == version + 1  # a contact form open on it is now out of date
+    notes = db.session.scalars(select(Activity.body).where(
+        Activity.kind == ActivityKind.CONTACT)).all()
+    assert notes == [f"Details sent with {new.reference}: name “Ana Formulator” → “Ana Ortega”; "
+                     "phone “+1 555 0100” → “+1 555 0199”; country “US” → “CA”"]
+
+
+def test_a_known_contact_writing_again_unchanged_leaves_their_leads_alone(catalog):
+    old = submit(quote_request(email="ana@acme.example"))
+    old.lead.status = LeadStatus.WON
+    db.session.commit()
+    version = old.lead.version
+    submit(quote_request(email="ana@acme.example", phone="", job_title=""))
+    db.session.expire_all()
+    assert old.lead.version == version
+    assert not db.session.scalars(select(Activity).where(
+        Activity.kind == ActivityKind.CONTACT)).all()
