@@ -4,6 +4,7 @@ from flask import url_for
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -23,12 +24,14 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from crm.auth.forms import COUNTRY_CHOICES
-from crm.core.forms import Form, SelectField, fixed_select_field
+from crm.core.forms import Amount, Form, SelectField, fixed_select_field
 from crm.core.urls import is_safe_next
 from crm.extensions import db
 from crm.intake.requests import COMPANY_TYPES
 from crm.leads.models import LeadStatus
+from crm.leads.operations import MAX_VALUE
 from crm.leads.timeline import find_lead
+from crm.quotes.models import CURRENCIES
 
 STALE_FORM = "This form is out of date. Reload the page and try again."
 
@@ -76,6 +79,18 @@ class NextActionForm(LeadActionForm):
                    validators=[Optional()], description="Leave empty to clear it.")
     note = StringField("What to do", id="next-action-note", filters=[_strip],
                        validators=[_at_most(200)])
+
+
+class ValueForm(LeadActionForm):
+    estimated_value = DecimalField(
+        "Estimated value", id="estimated-value", places=None,
+        invalid_value_message="Enter an amount, e.g. 25000 or 1250.50.",
+        validators=[Optional(), Amount(at_least=0, at_most=MAX_VALUE, places=2,
+                                       message=f"Enter an amount from 0 up to {MAX_VALUE:,}.")],
+        description="What the deal may be worth; empty clears it. Each quote sent sets it to "
+                    "its total.")
+    currency = fixed_select_field("Currency", [SelectChoice(c, c) for c in CURRENCIES],
+                                  id="estimated-currency")
 
 
 class ReassignForm(LeadActionForm):

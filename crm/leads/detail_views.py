@@ -25,6 +25,7 @@ from crm.leads.detail_forms import (
     NoteForm,
     ReassignForm,
     StatusForm,
+    ValueForm,
 )
 from crm.leads.models import Lead, LeadStatus
 from crm.leads.operations import TRANSITIONS, LeadConflict, LeadError
@@ -110,6 +111,8 @@ def _forms(lead: Lead, can_reassign: bool) -> dict:
         "release_form": LeadActionForm(**blank),
         "next_action_form": NextActionForm(**blank, on=lead.next_action_on,
                                            note=lead.next_action_note),
+        "value_form": ValueForm(**blank, estimated_value=lead.estimated_value,
+                                currency=lead.estimated_currency or "USD"),
         "merge_form": MergeForm(**blank),
         "email_form": EmailContactForm(**blank),
         "contact_form": ContactDetailsForm.for_lead(lead),
@@ -183,6 +186,23 @@ def set_next_action(lead_id: int):
         "The next action is saved." if form.on.data else "The next action is cleared.")
     if refused:
         return _kept(lead, refused, next_action_form=form)
+    return redirect(form.next_url(lead.id))
+
+
+@bp.post("/<int:lead_id>/value")
+def set_estimated_value(lead_id: int):
+    lead = _lead(lead_id)
+    form = ValueForm()
+    if not form.validate_on_submit():
+        return _render_show(lead, value_form=form, status=400)
+    value = form.estimated_value.data
+    refused = _save(lead, form.version.data, lambda: operations.set_estimated_value(
+        db.session, lead=lead, value=value, currency=form.currency.data, actor=current_user,
+        expected_version=form.version.data),
+        "The estimated value is saved." if value is not None else
+        "The estimated value is cleared.")
+    if refused:
+        return _kept(lead, refused, value_form=form)
     return redirect(form.next_url(lead.id))
 
 

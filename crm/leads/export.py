@@ -6,7 +6,8 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 
 HEADER = ("Reference", "Company", "Contact", "Email", "Country", "Ingredients", "Total kg",
-          "Score", "Owner", "Status", "Created (UTC)", "Next action")
+          "Score", "Owner", "Status", "Created (UTC)", "Next action", "Estimated value",
+          "Currency")
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FLUSH_AT = 16 * 1024
@@ -29,6 +30,8 @@ def lead_cells(row, owner_names: dict[int, str]) -> tuple:
         owner_names.get(row.owner_id, "") if row.owner_id else "", row.status.value,
         row.created_at.strftime("%Y-%m-%d %H:%M"),
         row.next_action_on.isoformat() if row.next_action_on else "",
+        f"{row.estimated_value:.2f}" if row.estimated_value is not None else "",
+        row.estimated_currency or "",
     )
 
 

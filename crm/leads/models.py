@@ -96,6 +96,10 @@ class Lead(db.Model):
         Index("ix_leads_merged_into", "merged_into_id", **_where("merged_into_id IS NOT NULL")),
         # The overview's first-response breaches, newest first: unanswered leads only.
         Index("ix_leads_unanswered", "created_at", **_where("first_responded_at IS NULL")),
+        # The overview's sum of the open leads' values, per currency: valued leads only,
+        # read from the index alone.
+        Index("ix_leads_valued", "estimated_currency", "status", "estimated_value",
+              **_where("estimated_value IS NOT NULL AND merged_into_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +111,9 @@ class Lead(db.Model):
     lost_reason: Mapped[str | None] = mapped_column(String(300))
     score: Mapped[int] = mapped_column(default=0)
     score_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # What the deal may be worth: set by sales, or the total of the last quote sent.
     estimated_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    estimated_currency: Mapped[str | None] = mapped_column(String(3))
     next_action_on: Mapped[date | None]
     next_action_note: Mapped[str | None] = mapped_column(String(200))
     first_response_due_at: Mapped[datetime | None]
@@ -235,6 +241,7 @@ class ActivityKind(enum.Enum):
     MERGED = "merged"
     QUOTE = "quote"
     CONTACT = "contact"  # the contact's or company's details corrected
+    VALUE = "value"  # the estimated value set, changed or cleared
 
 
 class Activity(db.Model):

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Row
@@ -15,6 +16,16 @@ WEEKS = 12
 
 
 @dataclass(frozen=True)
+class OpenValue:
+    """The estimated values of the open leads: summed per currency, and how many of the
+    open leads have one."""
+
+    amounts: list[tuple[str, Decimal]]
+    valued: int
+    open: int
+
+
+@dataclass(frozen=True)
 class Overview:
     status_counts: dict[LeadStatus, int]
     my_open: list[Row]
@@ -25,6 +36,7 @@ class Overview:
     breaches_more: bool
     weeks: list[tuple[date, int]]
     owner_names: dict[int, str]
+    value: OpenValue
 
     @property
     def by_status(self) -> list[tuple[LeadStatus, int]]:
@@ -37,6 +49,26 @@ class Overview:
                   LeadStatus.QUOTED, LeadStatus.WON)
         return [(stage, sum(self.status_counts.get(s, 0) for s in stages[n:]))
                 for n, stage in enumerate(stages)]
+
+
+def status_counts(session) -> dict[LeadStatus, int]:
+    """The leads per status (merged ones left out), from the index alone."""
+    return dict(session.execute(select(Lead.status, func.count())
+                                .where(Lead.merged_into_id.is_(None)).group_by(Lead.status)).all())
+
+
+def open_value(session, *, counts: dict[LeadStatus, int]) -> OpenValue:
+    """The open leads' values per currency: one statement over the valued leads' index, in
+    currency order; ``counts`` (``status_counts``) gives the number of open leads."""
+    closed = [status for status in LeadStatus if status not in OPEN_STATUSES]
+    rows = session.execute(  # "not closed": see the breaches in ``overview``
+        select(Lead.estimated_currency, func.sum(Lead.estimated_value), func.count())
+        .where(Lead.merged_into_id.is_(None), Lead.estimated_value.is_not(None),
+               Lead.status.not_in(closed))
+        .group_by(Lead.estimated_currency).order_by(Lead.estimated_currency)).all()
+    return OpenValue(amounts=[(currency, total) for currency, total, _ in rows],
+                     valued=sum(count for *_, count in rows),
+                     open=sum(counts.get(status, 0) for status in OPEN_STATUSES))
 
 
 def _limited(session, query, limit: int) -> tuple[list[Row], bool]:
@@ -59,12 +91,9 @@ def leads_per_week(session, *, today: date, weeks: int = WEEKS) -> list[tuple[da
 
 
 def overview(session, *, user_id: int, now: datetime) -> Overview:
-    """Everything the sales overview shows, in six statements."""
+    """Everything the sales overview shows, in seven statements."""
     open_ = (Lead.merged_into_id.is_(None), Lead.status.in_(OPEN_STATUSES))
-    counts = dict(session.execute(
-        select(Lead.status, func.count()).where(Lead.merged_into_id.is_(None))
-        .group_by(Lead.status)
-    ).all())
+    counts = status_counts(session)
     my_open, my_more = _limited(session, select(*LIST_COLUMNS).where(
         *open_, Lead.owner_id == user_id).order_by(Lead.created_at.desc(), Lead.id.desc()),
         OVERVIEW_ROWS)
@@ -84,5 +113,5 @@ def overview(session, *, user_id: int, now: datetime) -> Overview:
         status_counts=counts, my_open=my_open, my_open_more=my_more,
         overdue=overdue, overdue_more=overdue_more, breaches=breaches,
         breaches_more=breaches_more, weeks=leads_per_week(session, today=now.date()),
-        owner_names=staff(session).names,
+        owner_names=staff(session).names, value=open_value(session, counts=counts),
     )

@@ -241,7 +241,8 @@ def _by_stage(conditions, statuses, direction: str, offset: int):
 def export_query(session, *, filters: LeadFilters):
     """Every lead of the list (same filters and order, all pages, at most ``EXPORT_CAP``)."""
     conditions = filter_conditions(session, filters, list_statuses(filters))
-    return _ordered(select(*LIST_COLUMNS).where(*conditions), filters).limit(EXPORT_CAP)
+    return _ordered(select(*LIST_COLUMNS, Lead.estimated_value, Lead.estimated_currency)
+                    .where(*conditions), filters).limit(EXPORT_CAP)
 
 
 def staff(session) -> Staff:

@@ -12,7 +12,7 @@ import random
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from crm.core.database import insert_or_get
 from crm.core.types import utcnow
@@ -126,6 +126,14 @@ def seed_bulk_quotes(session, *, seed: int = 7) -> int:
         } for quote_id, (_, (lead_id, kg, price)) in zip(ids, chunk, strict=True)])
     for year, last in numbers.items():
         session.execute(update(QuoteCounter).where(QuoteCounter.year == year).values(last=last))
+    # A quote sent gives its lead's estimated value, as ``send_quote`` does.
+    leads = Lead.__table__
+    valued = [{"lead_id": lead_id, "value": row["total"], "currency": row["currency"]}
+              for row, (lead_id, _, _) in planned if row["sent_at"] is not None]
+    if valued:
+        session.execute(update(leads).where(leads.c.id == bindparam("lead_id")).values(
+            estimated_value=bindparam("value"), estimated_currency=bindparam("currency")),
+            valued)
     return len(planned)
 
 

@@ -20,7 +20,7 @@ from crm.leads.models import (
     LeadStatus,
     RequestedIngredient,
 )
-from crm.leads.operations import mark_answered, record_activity
+from crm.leads.operations import mark_answered, record_activity, set_estimated_value
 from crm.notifications import notify
 from crm.quotes.models import MAX_MONEY, Quote, QuoteCounter, QuoteLine, QuoteStatus
 from crm.quotes.pricing import line_total, quote_total
@@ -213,6 +213,8 @@ def send_quote(session, *, quote: Quote, actor) -> str:
     lead.updated_by_id = getattr(actor, "id", None)
     record_activity(session, lead=lead, kind=ActivityKind.QUOTE, actor=actor,
                     body=f"Quote {quote.label} sent", quote_id=quote.id)
+    set_estimated_value(session, lead=lead, value=quote.total, currency=quote.currency,
+                        actor=actor, because=f"quote {quote.label}")
     notify(session, template="quote_sent", to=lead.contact.email, related=quote,
            key=f"quote-sent:{quote.id}",
            context={"quote": quote, "lead": lead, "sender": actor,

@@ -27,15 +27,17 @@ def test_bulk_quotes_follow_the_quote_rules(app):
     db.session.commit()
     now = utcnow()
     today = now.date()
-    rows = db.session.execute(select(Quote, Lead.status, Lead.created_at)
+    rows = db.session.execute(select(Quote, Lead.status, Lead.created_at, Lead.estimated_value)
                               .join(Lead, Lead.id == Quote.lead_id)).all()
     assert len(rows) == made > 300
-    assert {quote.status for quote, _, _ in rows} == set(Q) - {Q.SUPERSEDED}
+    assert {quote.status for quote, *_ in rows} == set(Q) - {Q.SUPERSEDED}
     line_totals = dict(db.session.execute(select(QuoteLine.quote_id, func.sum(
         QuoteLine.line_total)).group_by(QuoteLine.quote_id)).all())
     by_year = defaultdict(list)
-    for quote, lead_status, lead_created in rows:
+    for quote, lead_status, lead_created, estimate in rows:
         assert quote.status in WOULD_HAVE[lead_status], quote
+        # A quote sent is its lead's estimate, as sending one makes it.
+        assert estimate == (quote.total if quote.sent_at is not None else None), quote
         assert quote.lead_closed is (lead_status is LeadStatus.LOST), quote
         # Nothing happens before the lead came in, nor after now, and in its order.
         steps = [lead_created, quote.created_at, quote.sent_at, quote.viewed_at,
