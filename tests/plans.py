@@ -23,6 +23,7 @@ SCALE = {
         "ix_leads_unanswered": "20137 1",
         "ix_leads_unassigned": "10026 1",
         "ix_leads_live_status": "100000 14286 1",
+        "ix_leads_live_value": "100000 14286 14286 2",
         "ix_leads_live_created": "100000 1",
         "ix_leads_owner_status": "100000 14286 2041 1",
         "ix_leads_next_action": "100000 132",

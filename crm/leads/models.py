@@ -84,6 +84,9 @@ class Lead(db.Model):
         # some statuses reads each status's newest leads from it.
         Index("ix_leads_live_created", "created_at", **UNMERGED),
         Index("ix_leads_live_status", "status", "created_at", **UNMERGED),
+        # The overview's counts per status and sums of the open leads' values per currency.
+        Index("ix_leads_live_value", "status", "estimated_currency", "estimated_value",
+              **UNMERGED),
         # The list's other orders, walked until the page is full instead of sorting every
         # lead (planners with statistics choose them: ANALYZE; PostgreSQL's autovacuum).
         Index("ix_leads_live_score", "score", **UNMERGED),
@@ -96,10 +99,6 @@ class Lead(db.Model):
         Index("ix_leads_merged_into", "merged_into_id", **_where("merged_into_id IS NOT NULL")),
         # The overview's first-response breaches, newest first: unanswered leads only.
         Index("ix_leads_unanswered", "created_at", **_where("first_responded_at IS NULL")),
-        # The overview's sum of the open leads' values, per currency: valued leads only,
-        # read from the index alone.
-        Index("ix_leads_valued", "estimated_currency", "status", "estimated_value",
-              **_where("estimated_value IS NOT NULL AND merged_into_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -141,8 +141,8 @@ def test_the_overview_sums_the_open_leads_values_per_currency(client, auth, lead
         other.status = status
         db.session.commit()
     submit(quote_request(email="none@novalue.example"))  # open, with no value
-    summary = lead_overview.open_value(
-        db.session, counts=lead_overview.status_counts(db.session))
+    counts, summary = lead_overview.pipeline(db.session)
+    assert counts[LeadStatus.NEW] == 3 and counts[LeadStatus.LOST] == 1
     assert summary.amounts == [("EUR", Decimal("700.00")), ("USD", Decimal("1250.50"))]
     assert (summary.valued, summary.open) == (3, 4)
     page = get(client, HOME)

@@ -195,4 +195,4 @@ def test_the_overview_runs_a_fixed_number_of_statements(client, auth, catalog):
     make(5, 0)
     few = statements()
     make(55, 5)
-    assert statements() == few <= 9  # login user, 6 overview queries, staff names, quotes
+    assert statements() == few <= 8  # login user, 5 overview queries, staff names, quotes
