@@ -12,7 +12,8 @@ from crm.leads.queries import LeadFilters
 BOARD_CARDS = 50
 BOARD_STATUSES = tuple(s for s in LeadStatus if s is not LeadStatus.SPAM)
 BOARD_COLUMNS = (Lead.id, Lead.reference, Lead.company_name, Lead.total_kg, Lead.score,
-                 Lead.owner_id, Lead.status, Lead.created_at)
+                 Lead.estimated_value, Lead.estimated_currency, Lead.owner_id, Lead.status,
+                 Lead.created_at)
 
 
 @dataclass(frozen=True)

@@ -155,3 +155,13 @@ def test_the_export_has_the_estimate(client, auth, lead):
     header, row = _csv(client.get(EXPORT))
     assert row[header.index("Estimated value")] == "1234.50"
     assert row[header.index("Currency")] == "EUR"
+
+
+def test_a_board_card_shows_the_estimate(client, auth, lead):
+    sales = auth.login("sales")
+    other = submit(quote_request(email="no@value.example")).lead
+    estimate(lead, sales, Decimal("12500.40"), "EUR")
+    page = get(client, "/dashboard/leads/board")
+    card = page.split(lead.reference, 1)[1].split("</li>", 1)[0]
+    assert "12,500 EUR" in card
+    assert "Value" not in page.split(other.reference, 1)[1].split("</li>", 1)[0]
