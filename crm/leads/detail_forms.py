@@ -21,7 +21,7 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput
+from wtforms.widgets import HiddenInput, TextInput
 
 from crm.auth.forms import COUNTRY_CHOICES
 from crm.core.forms import Amount, Form, SelectField, fixed_select_field
@@ -83,7 +83,9 @@ class NextActionForm(LeadActionForm):
 
 class ValueForm(LeadActionForm):
     estimated_value = DecimalField(
-        "Estimated value", id="estimated-value", places=None,
+        # Text, not a number input: a browser empties a number it cannot read ("12,500"),
+        # which would clear the value instead of saying what is wrong with it.
+        "Estimated value", id="estimated-value", places=None, widget=TextInput(),
         invalid_value_message="Enter an amount, e.g. 25000 or 1250.50.",
         validators=[Optional(), Amount(at_least=0, at_most=MAX_VALUE, places=2,
                                        message=f"Enter an amount from 0 up to {MAX_VALUE:,}.")],

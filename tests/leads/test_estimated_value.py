@@ -1,6 +1,7 @@
 """A lead's estimated value: set by sales on the lead page, taken from each quote sent, kept
 by a merge, summed on the overview for the open leads, and in the CSV export."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -75,7 +76,8 @@ def test_a_stale_page_or_a_negative_value_is_refused(lead):
 
 def test_the_lead_page_shows_and_saves_it(client, auth, lead):
     auth.login("sales")
-    assert 'name="estimated_value"' in page_of(client, lead)
+    field = re.search(r'<input[^>]*name="estimated_value"[^>]*>', page_of(client, lead))[0]
+    assert 'type="text"' in field and 'inputmode="decimal"' in field  # sent as typed
     response = post(client, lead, "value", estimated_value="25000", currency="GBP")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "The estimated value is saved." in page
@@ -85,6 +87,7 @@ def test_the_lead_page_shows_and_saves_it(client, auth, lead):
 
 @pytest.mark.parametrize(("typed", "message"), [
     ("lots", "Enter an amount, e.g. 25000 or 1250.50."),
+    ("12,500", "Enter an amount, e.g. 25000 or 1250.50."),
     ("-5", "Enter an amount from 0 up to 999,999,999,999.99."),
     ("1.005", "Use at most 2 decimal places."),
 ])
