@@ -89,8 +89,7 @@ def _submit(form: QuoteRequestForm, ticket: tuple[str, float]) -> tuple[int, str
             # (the rollback expired the catalog the form loaded).
             new_key=first, catalog=form.ingredients if first else None,
         )
-        db.session.flush()  # the id is read before the commit, which would expire it
-        return inquiry.id, inquiry.reference
+        return inquiry.id, inquiry.reference  # read before the commit, which expires them
 
     return commit_with_retries(db.session, run, attempts=INTAKE_ATTEMPTS)
 

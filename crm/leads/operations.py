@@ -4,9 +4,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 
 from crm.auth.models import Role, Territory, User
+from crm.core.database import ROW_PARAMETERS
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import (
@@ -15,6 +16,8 @@ from crm.leads.models import (
     Activity,
     ActivityKind,
     AssignmentCursor,
+    Company,
+    Contact,
     Inquiry,
     Lead,
     LeadStatus,
@@ -114,6 +117,12 @@ def choose_owner(session, country: str | None) -> User | None:
     return candidates[(_next_turn(session, pool) - 1) % len(candidates)]
 
 
+def _assignment_entry(owner: User | None) -> tuple[str, dict]:
+    """The body and detail of the timeline entry that gives a lead to ``owner``."""
+    return (f"Assigned to {owner.name}" if owner else "Unassigned",
+            {"owner_id": getattr(owner, "id", None)})
+
+
 def can_own_leads(user) -> bool:
     """Whether ``user`` may own leads: an active account in sales (admins hold every role).
     A lead whose owner left, or moved out of sales, is anyone's, and its news goes to the
@@ -146,9 +155,9 @@ def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=N
         return False
     lead.owner = owner
     lead.owner_id = getattr(owner, "id", None)
-    record_activity(session, lead=lead, kind=ActivityKind.ASSIGNED, actor=actor,
-                    body=f"Assigned to {owner.name}" if owner else "Unassigned",
-                    owner_id=lead.owner_id)
+    body, detail = _assignment_entry(owner)
+    record_activity(session, lead=lead, kind=ActivityKind.ASSIGNED, actor=actor, body=body,
+                    **detail)
     if actor is not None:
         touch(lead, actor)
     # At intake (no actor) the new-lead alert tells the owner; a person's reassignment needs
@@ -159,6 +168,35 @@ def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=N
                context={"lead": lead, "owner": owner, "actor": actor,
                         "url": external_url(f"/dashboard/leads/{lead.id}")})
     return True
+
+
+# The intake's writes of a new lead, built once. Two statements: the unit of work's flush of
+# a new lead and its timeline cost more than running them.
+_NEW_LEAD = insert(Lead).returning(Lead).execution_options(**ROW_PARAMETERS)
+_NEW_ACTIVITIES = insert(Activity.__table__)
+
+
+def open_lead(session, *, reference: str, contact: Contact, company: Company,
+              lines: list[RequestedIngredient], status: LeadStatus, owner: User | None,
+              score: int, score_reasons: list[str], created_at, note: str, **detail) -> Lead:
+    """A new lead on its first inquiry's ``lines``, given to ``owner`` by the system (as
+    ``assign`` gives it), with ``note`` (and ``detail``) first on its timeline."""
+    if owner is not None and not can_own_leads(owner):
+        raise LeadError("Leads can only go to active sales users.")
+    lead = session.scalar(_NEW_LEAD, {
+        "reference": reference, "contact_id": contact.id, "company_id": company.id,
+        "owner_id": getattr(owner, "id", None), "status": status, "score": score,
+        "score_reasons": score_reasons, "created_at": created_at,
+        "first_response_due_at": first_response_due(created_at),
+        **list_columns(reference, contact, company, lines),
+    })
+    timeline = [(ActivityKind.CREATED, note, detail)]
+    if owner is not None:
+        timeline.append((ActivityKind.ASSIGNED, *_assignment_entry(owner)))
+    session.execute(_NEW_ACTIVITIES, [
+        {"lead_id": lead.id, "kind": kind, "actor_id": None, "body": body, "detail": detail}
+        for kind, body, detail in timeline])
+    return lead
 
 
 # --- status, notes, next action --------------------------------------------------------------
@@ -309,23 +347,41 @@ def refresh_summary(session, lead: Lead) -> None:
 
 def summarize(lead: Lead, lines: list[RequestedIngredient]) -> None:
     """Set the list columns from ``lines`` (all of the lead's) and its contact and company."""
-    names = list(dict.fromkeys(line.display_name for line in lines))
-    lead.ingredients_summary = ", ".join(names)[:500]
-    lead.total_kg = sum((line.kg_rounded or line.kg_needed or line.quantity_kg_given
-                         or Decimal(0) for line in lines), Decimal(0))
-    copy_who(lead)
+    _set(lead, list_columns(lead.reference, lead.contact, lead.company, lines))
 
 
 def copy_who(lead: Lead) -> None:
     """Set the list columns that say who asked from the lead's contact and company."""
-    contact = lead.contact
-    lead.contact_name = contact.name
-    lead.contact_email = contact.email
-    lead.company_name = lead.company.name if lead.company else ""
-    lead.company_key = lead.company_name.lower()
-    lead.country = contact.country
-    lead.search_text = " ".join((lead.reference, lead.company_name, lead.contact_name,
-                                 lead.contact_email)).lower()
+    _set(lead, _who_columns(lead.reference, lead.contact, lead.company))
+
+
+def list_columns(reference: str, contact: Contact, company: Company | None,
+                 lines: list[RequestedIngredient]) -> dict:
+    """The list columns of the lead ``reference`` on ``lines`` (all of its lines), by
+    ``contact`` of ``company``."""
+    names = list(dict.fromkeys(line.display_name for line in lines))
+    return {"ingredients_summary": ", ".join(names)[:500], "total_kg": total_kg(lines),
+            **_who_columns(reference, contact, company)}
+
+
+def total_kg(lines: list[RequestedIngredient]) -> Decimal:
+    """The kilograms ``lines`` come to: each line's in whole packs, else as computed or given."""
+    return sum((line.kg_rounded or line.kg_needed or line.quantity_kg_given or Decimal(0)
+                for line in lines), Decimal(0))
+
+
+def _who_columns(reference: str, contact: Contact, company: Company | None) -> dict:
+    company_name = company.name if company else ""
+    return {"contact_name": contact.name, "contact_email": contact.email,
+            "company_name": company_name, "company_key": company_name.lower(),
+            "country": contact.country,
+            "search_text": " ".join((reference, company_name, contact.name,
+                                     contact.email)).lower()}
+
+
+def _set(lead: Lead, columns: dict) -> None:
+    for name, value in columns.items():
+        setattr(lead, name, value)
 
 
 def first_response_due(created) -> object:
