@@ -33,6 +33,7 @@ from crm.leads.models import (
     LeadStatus,
     RequestedIngredient,
 )
+from crm.leads.summary import refresh_summary, total_kg
 from crm.notifications import notify_new
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -223,7 +224,7 @@ def submit_inquiry(
             note, detail = "Held as spam: " + "; ".join(spam_reasons), {}
         else:
             status = LeadStatus.NEW
-            score, reasons = score_inquiry(request, leads.total_kg(lines))
+            score, reasons = score_inquiry(request, total_kg(lines))
             note, detail = f"Quote request {reference}", {"inquiry": reference}
         lead = leads.open_lead(session, reference=reference, contact=contact, company=company,
                                lines=lines, status=status, owner=owner, score=score,
@@ -244,7 +245,7 @@ def submit_inquiry(
         return inquiry
     if not is_new_lead:
         leads.touch(lead, None)  # changed by the customer, not by whoever saved it last
-        leads.refresh_summary(session, lead)
+        refresh_summary(session, lead)
         score, reasons = score_inquiry(request, lead.total_kg)
         if score >= lead.score:  # as promising as its best request: "any news?" undoes nothing
             lead.score, lead.score_reasons = score, reasons

@@ -6,10 +6,10 @@ from crm.leads.models import ActivityKind, Company, Contact, Lead
 from crm.leads.operations import (
     LeadError,
     check_version,
-    copy_who,
     record_activity,
     touch,
 )
+from crm.leads.summary import copy_who
 
 
 def update_contact(session, *, lead: Lead, actor, name: str, email: str, phone: str,

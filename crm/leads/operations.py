@@ -1,7 +1,6 @@
 """Everything that changes a lead: assignment, the status machine, notes, merging."""
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import bindparam, exists, insert, select, update
@@ -23,6 +22,7 @@ from crm.leads.models import (
     LeadStatus,
     RequestedIngredient,
 )
+from crm.leads.summary import list_columns, refresh_summary
 from crm.notifications import notify
 from crm.notifications.models import OutboxEmail
 from crm.quotes.models import CURRENCIES, Quote
@@ -336,52 +336,6 @@ def merge(session, *, source: Lead, target: Lead, actor) -> None:
     refresh_summary(session, target)
     record_activity(session, lead=target, kind=ActivityKind.MERGED, actor=actor,
                     body=f"Merged {source.reference} into this lead", source_id=source.id)
-
-
-def refresh_summary(session, lead: Lead) -> None:
-    """Recompute the list columns from the lead's contact, company and lines."""
-    summarize(lead, session.scalars(select(RequestedIngredient)
-                                    .where(RequestedIngredient.lead_id == lead.id)
-                                    .order_by(RequestedIngredient.id)).all())
-
-
-def summarize(lead: Lead, lines: list[RequestedIngredient]) -> None:
-    """Set the list columns from ``lines`` (all of the lead's) and its contact and company."""
-    _set(lead, list_columns(lead.reference, lead.contact, lead.company, lines))
-
-
-def copy_who(lead: Lead) -> None:
-    """Set the list columns that say who asked from the lead's contact and company."""
-    _set(lead, _who_columns(lead.reference, lead.contact, lead.company))
-
-
-def list_columns(reference: str, contact: Contact, company: Company | None,
-                 lines: list[RequestedIngredient]) -> dict:
-    """The list columns of the lead ``reference`` on ``lines`` (all of its lines), by
-    ``contact`` of ``company``."""
-    names = list(dict.fromkeys(line.display_name for line in lines))
-    return {"ingredients_summary": ", ".join(names)[:500], "total_kg": total_kg(lines),
-            **_who_columns(reference, contact, company)}
-
-
-def total_kg(lines: list[RequestedIngredient]) -> Decimal:
-    """The kilograms ``lines`` come to: each line's in whole packs, else as computed or given."""
-    return sum((line.kg_rounded or line.kg_needed or line.quantity_kg_given or Decimal(0)
-                for line in lines), Decimal(0))
-
-
-def _who_columns(reference: str, contact: Contact, company: Company | None) -> dict:
-    company_name = company.name if company else ""
-    return {"contact_name": contact.name, "contact_email": contact.email,
-            "company_name": company_name, "company_key": company_name.lower(),
-            "country": contact.country,
-            "search_text": " ".join((reference, company_name, contact.name,
-                                     contact.email)).lower()}
-
-
-def _set(lead: Lead, columns: dict) -> None:
-    for name, value in columns.items():
-        setattr(lead, name, value)
 
 
 def first_response_due(created) -> object:
