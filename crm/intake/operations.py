@@ -244,8 +244,8 @@ def submit_inquiry(
     if spam_reasons:
         return inquiry
     if not is_new_lead:
+        refresh_summary(session, lead)  # first: its query would flush the lead's changes
         leads.touch(lead, None)  # changed by the customer, not by whoever saved it last
-        refresh_summary(session, lead)
         score, reasons = score_inquiry(request, lead.total_kg)
         if score >= lead.score:  # as promising as its best request: "any news?" undoes nothing
             lead.score, lead.score_reasons = score, reasons
