@@ -253,7 +253,7 @@ def submit_inquiry(
                               body=f"New inquiry {reference}", inquiry=reference)
     if who.known:
         _note_details(session, who, request, lead, reference)
-    queue_emails(session, inquiry, lead, is_new_lead)
+    queue_emails(session, inquiry, lead, is_new_lead, lines)
     return inquiry
 
 
@@ -275,8 +275,8 @@ def _note_details(session, who: Who, request: QuoteRequest, lead: Lead, referenc
 
 
 # An inquiry and its lines, written as the lead's: two statements, not the unit of work's
-# flush, which cost more than running them. The lines are plain rows: the emails load them
-# back with the inquiry's ``lines`` (one query, cheaper than ORM objects from RETURNING).
+# flush, which cost more than running them. The lines are plain rows (ORM objects from a
+# RETURNING cost more): the emails show them as ``requested_line`` made them.
 _NEW_INQUIRY = insert(Inquiry).returning(Inquiry).execution_options(**ROW_PARAMETERS)
 _NEW_LINES = insert(RequestedIngredient.__table__)
 _LINE_COLUMNS = [column.key for column in RequestedIngredient.__table__.columns
@@ -294,18 +294,21 @@ def _record_inquiry(session, *, lead: Lead, contact: Contact,
     return inquiry
 
 
-def queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool) -> None:
+def queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool,
+                 lines: list[RequestedIngredient] | None = None) -> None:
     """The acknowledgement to the submitter and the alert to the owner (or the sales team,
-    when nobody active owns the lead)."""
+    when nobody active owns the lead). ``lines``: the inquiry's, as the intake just recorded
+    them (else they are loaded)."""
     owner = lead.owner if leads.can_own_leads(lead.owner) else None
     recipients = [owner] if owner is not None else session.scalars(
         select(User).where(User.active.is_(True), User.role == Role.SALES)).all()
+    lines = inquiry.lines if lines is None else lines
     notify_new(session, [
         {"template": "inquiry_ack", "to": inquiry.contact.email, "related": lead,
-         "key": f"inquiry-ack:{inquiry.id}", "context": {"inquiry": inquiry}},
+         "key": f"inquiry-ack:{inquiry.id}", "context": {"inquiry": inquiry, "lines": lines}},
         *({"template": "lead_alert", "to": user.email, "related": lead,
            "key": f"lead-alert:{inquiry.id}:{user.id}",
-           "context": {"inquiry": inquiry, "lead": lead, "user": user,
+           "context": {"inquiry": inquiry, "lines": lines, "lead": lead, "user": user,
                        "is_new_lead": is_new_lead,
                        "url": external_url(f"/dashboard/leads/{lead.id}")}}
           for user in recipients),
