@@ -33,7 +33,7 @@ from crm.leads.models import (
     LeadStatus,
     RequestedIngredient,
 )
-from crm.leads.summary import refresh_summary, total_kg
+from crm.leads.summary import copy_who, refresh_summary, total_kg
 from crm.notifications import notify_new
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -208,7 +208,9 @@ def submit_inquiry(
     if not lines:
         raise IntakeRejected("Add at least one ingredient.")
 
-    with session.no_autoflush:  # no flush per look-up: a company's new domain waits
+    # What the look-ups change (a known contact's details, a company's domain) is flushed
+    # once, later.
+    with session.no_autoflush:
         who = match_contact(session, request, update=not spam_reasons)
         contact, company = who.contact, who.company
         reference = new_reference()
@@ -270,7 +272,7 @@ def _note_details(session, who: Who, request: QuoteRequest, lead: Lead, referenc
     if who.changes:
         for shown in session.scalars(select(Lead).where(Lead.contact_id == who.contact.id,
                                                         Lead.id != lead.id)):
-            leads.copy_who(shown)
+            copy_who(shown)
             leads.touch(shown, None)
 
 

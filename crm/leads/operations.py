@@ -1,6 +1,7 @@
 """Everything that changes a lead: assignment, the status machine, notes, merging."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import bindparam, exists, insert, select, update
@@ -194,8 +195,8 @@ def open_lead(session, *, reference: str, contact: Contact, company: Company,
     if owner is not None:
         timeline.append((ActivityKind.ASSIGNED, *_assignment_entry(owner)))
     session.execute(_NEW_ACTIVITIES, [
-        {"lead_id": lead.id, "kind": kind, "actor_id": None, "body": body, "detail": detail}
-        for kind, body, detail in timeline])
+        {"lead_id": lead.id, "kind": kind, "actor_id": None, "body": body, "detail": data}
+        for kind, body, data in timeline])
     return lead
 
 
