@@ -28,8 +28,8 @@ from crm.core.forms import Amount, Form, SelectField, fixed_select_field
 from crm.core.urls import is_safe_next
 from crm.extensions import db
 from crm.intake.requests import COMPANY_TYPES
+from crm.leads.estimate import MAX_VALUE
 from crm.leads.models import LeadStatus
-from crm.leads.operations import MAX_VALUE
 from crm.leads.timeline import find_lead
 from crm.quotes.models import CURRENCIES
 

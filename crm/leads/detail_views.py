@@ -14,7 +14,7 @@ from crm.auth.models import Role, User
 from crm.core.database import commit_with_retries
 from crm.extensions import db
 from crm.intake import spam
-from crm.leads import contacts, operations, timeline
+from crm.leads import contacts, estimate, operations, timeline
 from crm.leads.blueprint import bp
 from crm.leads.detail_forms import (
     ContactDetailsForm,
@@ -196,7 +196,7 @@ def set_estimated_value(lead_id: int):
     if not form.validate_on_submit():
         return _render_show(lead, value_form=form, status=400)
     value = form.estimated_value.data
-    refused = _save(lead, form.version.data, lambda: operations.set_estimated_value(
+    refused = _save(lead, form.version.data, lambda: estimate.set_estimated_value(
         db.session, lead=lead, value=value, currency=form.currency.data, actor=current_user,
         expected_version=form.version.data),
         "The estimated value is saved." if value is not None else

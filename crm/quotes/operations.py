@@ -13,6 +13,7 @@ from crm.catalog.models import Ingredient
 from crm.core.database import insert_or_get
 from crm.core.types import utcnow
 from crm.core.urls import external_url
+from crm.leads.estimate import set_estimated_value
 from crm.leads.models import (
     LEAD_CLOSED_TO_ANSWERS,
     ActivityKind,
@@ -20,7 +21,7 @@ from crm.leads.models import (
     LeadStatus,
     RequestedIngredient,
 )
-from crm.leads.operations import mark_answered, record_activity, set_estimated_value
+from crm.leads.operations import mark_answered, record_activity
 from crm.notifications import notify
 from crm.quotes.models import MAX_MONEY, Quote, QuoteCounter, QuoteLine, QuoteStatus
 from crm.quotes.pricing import line_total, quote_total

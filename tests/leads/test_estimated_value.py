@@ -10,6 +10,7 @@ from sqlalchemy import select
 from crm.extensions import db
 from crm.leads import operations
 from crm.leads import overview as lead_overview
+from crm.leads.estimate import set_estimated_value
 from crm.leads.models import Activity, ActivityKind, LeadStatus
 from crm.leads.operations import LeadConflict, LeadError
 from crm.quotes import operations as quotes
@@ -34,7 +35,7 @@ def value_notes(lead) -> list[str]:
 
 
 def estimate(lead, actor, value, currency="USD"):
-    operations.set_estimated_value(db.session, lead=lead, actor=actor, value=value,
+    set_estimated_value(db.session, lead=lead, actor=actor, value=value,
                                    currency=currency, expected_version=lead.version)
     db.session.commit()
 
@@ -64,13 +65,13 @@ def test_saving_the_same_value_changes_nothing(lead):
 def test_a_stale_page_or_a_negative_value_is_refused(lead):
     sales = make_user(role="sales")
     with pytest.raises(LeadConflict):
-        operations.set_estimated_value(db.session, lead=lead, actor=sales, value=Decimal(1),
+        set_estimated_value(db.session, lead=lead, actor=sales, value=Decimal(1),
                                        currency="USD", expected_version=lead.version - 1)
     with pytest.raises(LeadError):
-        operations.set_estimated_value(db.session, lead=lead, actor=sales, value=Decimal(-1),
+        set_estimated_value(db.session, lead=lead, actor=sales, value=Decimal(-1),
                                        currency="USD")
     with pytest.raises(LeadError):
-        operations.set_estimated_value(db.session, lead=lead, actor=sales, value=Decimal(1),
+        set_estimated_value(db.session, lead=lead, actor=sales, value=Decimal(1),
                                        currency="XXX")
 
 

@@ -112,11 +112,11 @@ def test_a_lead_page_reads_no_lead_but_its_own_and_those_merged_into_it(client, 
 def test_intake_finds_the_contacts_open_lead_through_their_inquiries(leads, at_scale):
     """The open lead a new inquiry joins (its contact's, or the one theirs was merged into):
     the contact's inquiries by their index, then those leads by id; never the open leads."""
-    from crm.intake.operations import _open_lead_for
+    from crm.intake.matching import open_lead_for
 
     contact = leads[0].contact
     with statistics(at_scale), plans() as seen:
-        assert _open_lead_for(db.session, contact) is not None
+        assert open_lead_for(db.session, contact) is not None
     [plan] = [plan for statement, (plan, _) in seen.items() if "JOIN inquiries" in statement]
     assert any("ix_inquiries_contact_id" in line for line in plan), plan
     assert any(re.match(r"SEARCH leads USING INTEGER PRIMARY KEY", line) for line in plan), plan
