@@ -7,7 +7,6 @@ from flask import url_for
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     SearchField,
     SelectMultipleField,
     StringField,
@@ -28,7 +27,7 @@ from crm.articles.models import CommentStatus
 from crm.articles.moderation import ACTION_LABELS, ACTIONS
 from crm.articles.moderation_queries import QueueFilters
 from crm.articles.rendering import clean_text
-from crm.core.forms import Form, SelectField
+from crm.core.forms import Form, IntegerField, SelectField
 from crm.core.paging import PAGE_SIZE
 from crm.core.urls import is_safe_next
 

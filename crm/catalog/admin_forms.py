@@ -10,10 +10,8 @@ from decimal import Decimal
 
 from wtforms import (
     BooleanField,
-    DecimalField,
     FieldList,
     FormField,
-    IntegerField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -31,7 +29,7 @@ from wtforms.widgets import HiddenInput
 
 from crm.catalog import rules
 from crm.catalog.operations import SpecLine, TierLine
-from crm.core.forms import Form, SelectField
+from crm.core.forms import DecimalField, Form, IntegerField, SelectField
 
 ROWS_PER_CLICK = 5  # "Add rows" adds up to this many empty rows
 BLANK_ROWS_ON_OPEN = 3

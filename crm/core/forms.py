@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import wtforms
 from flask import current_app, render_template
 from flask_wtf import FlaskForm
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -14,11 +15,12 @@ from wtforms import FieldList, StringField, TextAreaField
 from wtforms import SelectField as WTFormsSelectField
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import HiddenInput, Select, html_params
+from wtforms.widgets import HiddenInput, Select, TextInput, html_params
 
 _MULTILINE_ALLOWED = {"\n", "\r", "\t"}
 ErrorEntry = tuple[str | None, str, str]  # (field id, label, message) of an error summary
 FORM_EXPIRED = "The form had expired. Please send it again."
+NOT_A_NUMBER = "Enter a number, e.g. 500 or 2.5."
 
 
 def _control_characters(value: str, multiline: bool) -> bool:
@@ -42,6 +44,31 @@ def refuse_control_characters(form, field):
         raise ValidationError("This field must be a single line without control characters.")
 
 
+class DecimalField(wtforms.DecimalField):
+    """A decimal typed as text, not as ``<input type="number">``: a browser sends a number it
+    cannot read ("1,000", "42,50") empty, which the form would take for "left blank" (a price
+    left to the tier, a value cleared). As text it reaches the form, which says what is wrong.
+    Phones still show their number pad (``inputmode``)."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, render_kw=None, **kwargs):
+        kwargs.setdefault("invalid_value_message", NOT_A_NUMBER)
+        super().__init__(*args, render_kw={"inputmode": "decimal", **(render_kw or {})},
+                         **kwargs)
+
+
+class IntegerField(wtforms.IntegerField):
+    """A whole number typed as text, for the same reason as ``DecimalField``."""
+
+    widget = TextInput()
+
+    def __init__(self, *args, render_kw=None, **kwargs):
+        kwargs.setdefault("invalid_value_message", "Enter a whole number, e.g. 12.")
+        super().__init__(*args, render_kw={"inputmode": "numeric", **(render_kw or {})},
+                         **kwargs)
+
+
 class Amount:
     """A finite decimal above ``above`` (or from ``at_least``), up to ``at_most``, with at most
     ``places`` decimals. One message for the range, so the person sees the rule at once."""
@@ -56,7 +83,7 @@ class Amount:
         if value is None:
             return
         if not value.is_finite():
-            raise StopValidation("Enter a number, e.g. 500 or 2.5.")
+            raise StopValidation(NOT_A_NUMBER)
         if (self.above is not None and value <= self.above) or (
                 self.at_least is not None and value < self.at_least) or value > self.at_most:
             raise StopValidation(self.message)

@@ -4,9 +4,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from wtforms import (
-    DecimalField,
     FieldList,
-    IntegerField,
     SelectMultipleField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -18,6 +16,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from crm.core.forms import DecimalField, IntegerField
 from crm.core.text import one_line
 from crm.core.types import utcnow
 from crm.intake.requests import LineRequest

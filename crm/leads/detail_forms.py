@@ -4,7 +4,6 @@ from flask import url_for
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     EmailField,
     HiddenField,
     IntegerField,
@@ -21,10 +20,10 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import HiddenInput, TextInput
+from wtforms.widgets import HiddenInput
 
 from crm.auth.forms import COUNTRY_CHOICES
-from crm.core.forms import Amount, Form, SelectField, fixed_select_field
+from crm.core.forms import Amount, DecimalField, Form, SelectField, fixed_select_field
 from crm.core.urls import is_safe_next
 from crm.extensions import db
 from crm.intake.requests import COMPANY_TYPES
@@ -83,9 +82,7 @@ class NextActionForm(LeadActionForm):
 
 class ValueForm(LeadActionForm):
     estimated_value = DecimalField(
-        # Text, not a number input: a browser empties a number it cannot read ("12,500"),
-        # which would clear the value instead of saying what is wrong with it.
-        "Estimated value", id="estimated-value", places=None, widget=TextInput(),
+        "Estimated value", id="estimated-value", places=None,
         invalid_value_message="Enter an amount, e.g. 25000 or 1250.50.",
         validators=[Optional(), Amount(at_least=0, at_most=MAX_VALUE, places=2,
                                        message=f"Enter an amount from 0 up to {MAX_VALUE:,}.")],

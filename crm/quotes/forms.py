@@ -6,10 +6,8 @@ import wtforms
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     FormField,
-    IntegerField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -20,7 +18,14 @@ from wtforms.widgets import HiddenInput
 
 from crm.catalog.rules import MAX_KG, MAX_PRICE_PER_KG
 from crm.core.database import MAX_ROW_ID
-from crm.core.forms import Amount, Form, SelectField, refuse_control_characters
+from crm.core.forms import (
+    Amount,
+    DecimalField,
+    Form,
+    IntegerField,
+    SelectField,
+    refuse_control_characters,
+)
 from crm.quotes import queries
 from crm.quotes.models import CURRENCIES, INCOTERMS, Quote
 from crm.quotes.operations import LineInput

@@ -1,4 +1,5 @@
 import html
+import re
 
 import pytest
 
@@ -100,3 +101,15 @@ def test_a_form_sent_with_mistakes_sums_them_up_at_the_top(
     response = client.get(url.removesuffix("/reply"))  # as first shown
     assert response.status_code == 200
     assert 'id="error-summary"' not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/contact", "/dashboard/catalog/new"])
+def test_numbers_are_typed_as_text_so_that_a_browser_sends_what_was_typed(client, auth, path):
+    """A browser sends a number input it cannot read ("1,000", "42,50") empty, which a form
+    takes for "left blank": every amount is a text input with a number keypad instead, and
+    the form explains what it cannot read."""
+    auth.login("admin")
+    page = client.get(path).get_data(as_text=True)
+    assert 'type="number"' not in page
+    assert re.search(r'<input[^>]*inputmode="decimal"[^>]*type="text"|'
+                     r'<input[^>]*type="text"[^>]*inputmode="decimal"', page)

@@ -196,7 +196,7 @@ def test_the_builder_shows_form_errors_and_never_takes_a_typed_total(client, aut
         "currency": "BTC"}))
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Not a valid decimal value." in page and "Say how the customer pays." in page
+    assert "Enter a number, e.g. 500 or 2.5." in page and "Say how the customer pays." in page
     assert "Not a valid choice." in page
     response = client.post(builder(quote), data=form_of(quote, **{
         "lines-0-description": "", "lines-0-quantity_kg": ""}))
@@ -226,6 +226,7 @@ BEYOND_ANY_ID = str(10**20)  # more than a 64-bit id column holds
     ({"lines-0-price_per_kg": "1e30"}, PRICE_RANGE),
     ({"lines-0-price_per_kg": "-1"}, PRICE_RANGE),
     ({"lines-0-price_per_kg": "39.001"}, "Use at most 2 decimal places."),
+    ({"lines-0-price_per_kg": "42,50"}, NOT_A_NUMBER),  # sent as typed: a text input
     ({"lines-0-discount_pct": "1e30"}, DISCOUNT_RANGE),
     ({"lines-0-discount_pct": "10.005"}, "Use at most 2 decimal places."),
     ({"lines-0-ingredient_id": BEYOND_ANY_ID}, BROKEN_LINK),
