@@ -7,6 +7,7 @@ from crm.intake.operations import queue_emails
 from crm.intake.requests import QuoteRequest
 from crm.intake.scoring import score_inquiry
 from crm.leads import operations as leads
+from crm.leads.merging import merge
 from crm.leads.models import OPEN_STATUSES, Activity, ActivityKind, Inquiry, Lead, LeadStatus
 
 S = LeadStatus
@@ -35,7 +36,7 @@ def release(session, *, lead: Lead, actor, expected_version: int | None) -> Lead
                               .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())).first()
     joined = _other_open_lead(session, lead, inquiry.contact_id)
     if joined is not None:
-        leads.merge(session, source=lead, target=joined, actor=actor)
+        merge(session, source=lead, target=joined, actor=actor)
         score, reasons = score_inquiry(_as_request(inquiry), joined.total_kg)
         if score >= joined.score:
             joined.score, joined.score_reasons = score, reasons

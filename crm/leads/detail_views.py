@@ -14,7 +14,7 @@ from crm.auth.models import Role, User
 from crm.core.database import commit_with_retries
 from crm.extensions import db
 from crm.intake import spam
-from crm.leads import contacts, estimate, operations, timeline
+from crm.leads import contacts, estimate, merging, operations, timeline
 from crm.leads.blueprint import bp
 from crm.leads.detail_forms import (
     ContactDetailsForm,
@@ -248,7 +248,7 @@ def merge(lead_id: int):
 
     def merge_into_this_lead():
         operations.check_version(lead, form.version.data)
-        operations.merge(db.session, source=source, target=lead, actor=current_user)
+        merging.merge(db.session, source=source, target=lead, actor=current_user)
 
     _save(lead, form.version.data, merge_into_this_lead,
           f"{source.reference} is merged into this lead.")

@@ -11,20 +11,17 @@ from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import (
     LEAD_CLOSED_TO_ANSWERS,
-    OPEN_STATUSES,
     Activity,
     ActivityKind,
     AssignmentCursor,
     Company,
     Contact,
-    Inquiry,
     Lead,
     LeadStatus,
     RequestedIngredient,
 )
-from crm.leads.summary import list_columns, refresh_summary
+from crm.leads.summary import list_columns
 from crm.notifications import notify
-from crm.notifications.models import OutboxEmail
 from crm.quotes.models import Quote
 
 S = LeadStatus
@@ -135,7 +132,7 @@ def owned_by_someone_else(lead: Lead, user) -> bool:
     return can_own_leads(lead.owner) and lead.owner_id != user.id
 
 
-def _refuse_others_lead(lead: Lead, actor, doing: str) -> None:
+def refuse_others_lead(lead: Lead, actor, doing: str) -> None:
     """Sales act on unowned leads and their own; only admins (or the system, with no actor)
     take a lead away from another salesperson."""
     if actor is not None and actor.role is not Role.ADMIN and owned_by_someone_else(lead, actor):
@@ -148,7 +145,7 @@ def assign(session, *, lead: Lead, owner: User | None, actor, expected_version=N
     admins move a lead away from another salesperson. ``notify_owner`` False: the caller
     tells the new owner (of several leads at once). False when the lead was theirs already."""
     check_version(lead, expected_version)
-    _refuse_others_lead(lead, actor, "reassign")
+    refuse_others_lead(lead, actor, "reassign")
     if owner is not None and not can_own_leads(owner):
         raise LeadError("Leads can only go to active sales users.")
     if lead.owner_id == getattr(owner, "id", None):
@@ -267,41 +264,6 @@ def email_contact(session, *, lead: Lead, subject: str, body: str, actor,
                     "sender": actor})
     touch(lead, actor)
     mark_answered(lead)
-
-
-# --- merging and summaries -------------------------------------------------------------------
-
-def merge(session, *, source: Lead, target: Lead, actor) -> None:
-    """Fold ``source`` into ``target``: inquiries, lines, timeline and quotes all move over.
-    Merging a lead away takes it from its owner, so the rule of ``assign`` applies to it."""
-    if source.id == target.id:
-        raise LeadError("A lead cannot be merged into itself.")
-    if source.merged_into_id or target.merged_into_id:
-        raise LeadError("That lead was already merged.")
-    _refuse_others_lead(source, actor, "merge away")
-    for quote in list(source.quotes):  # the customer's link now answers on the lead kept
-        quote.lead, quote.lead_closed = target, target.status in LEAD_CLOSED_TO_ANSWERS
-    for model in (Inquiry, RequestedIngredient, Activity):
-        session.execute(update(model).where(model.lead_id == source.id)
-                        .values(lead_id=target.id).execution_options(synchronize_session=False))
-    session.execute(update(OutboxEmail).where(OutboxEmail.related_type == "leads",
-                                              OutboxEmail.related_id == source.id)
-                    .values(related_id=target.id, related_label=target.log_label)
-                    .execution_options(synchronize_session=False))
-    source.merged_into_id = target.id
-    if target.estimated_value is None and source.estimated_value is not None:
-        target.estimated_value = source.estimated_value
-        target.estimated_currency = source.estimated_currency
-    if source.status in OPEN_STATUSES:
-        source.status = S.LOST
-        source.lost_reason = f"Merged into {target.reference}"
-    touch(source, actor)
-    touch(target, actor)
-    session.flush()
-    session.expire(target, ["inquiries"])
-    refresh_summary(session, target)
-    record_activity(session, lead=target, kind=ActivityKind.MERGED, actor=actor,
-                    body=f"Merged {source.reference} into this lead", source_id=source.id)
 
 
 def first_response_due(created) -> object:

@@ -13,6 +13,7 @@ from crm.catalog.models import Ingredient
 from crm.extensions import db
 from crm.intake import operations as intake
 from crm.intake.requests import LineRequest
+from crm.leads.merging import merge
 from crm.leads.models import (
     Activity,
     ActivityKind,
@@ -23,7 +24,6 @@ from crm.leads.models import (
     LeadStatus,
     RequestedIngredient,
 )
-from crm.leads.operations import merge
 from crm.notifications.models import OutboxEmail
 from crm.quotes.operations import draft_from_lead
 from tests.conftest import recorded_statements

@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.leads import contacts, operations, queries
+from crm.leads import contacts, queries
+from crm.leads.merging import merge
 from crm.leads.models import Activity, ActivityKind, Contact, Lead, LeadStatus
 from crm.leads.operations import LeadConflict, LeadError
 from tests.factories import make_user, quote_request, seed_catalog, submit
@@ -95,7 +96,7 @@ def test_a_stale_form_or_a_merged_lead_is_refused(lead):
         contacts.update_contact(db.session, lead=lead, actor=sales,
                                   expected_version=lead.version - 1, **DETAILS)
     target = submit(quote_request(email="zed@zeta.example", company="Zeta")).lead
-    operations.merge(db.session, source=lead, target=target, actor=sales)
+    merge(db.session, source=lead, target=target, actor=sales)
     db.session.commit()
     with pytest.raises(LeadError, match="merged"):
         edit(lead, sales, name="Someone Else")

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.leads import operations
 from crm.leads import overview as lead_overview
 from crm.leads.estimate import set_estimated_value
+from crm.leads.merging import merge
 from crm.leads.models import Activity, ActivityKind, LeadStatus
 from crm.leads.operations import LeadConflict, LeadError
 from crm.quotes import operations as quotes
@@ -124,12 +124,12 @@ def test_a_merge_keeps_the_kept_lead_s_value_or_takes_the_other_s(lead):
     sales = make_user(role="sales")
     other = submit(quote_request(email="bo@other.example")).lead
     estimate(other, sales, Decimal("800"), "EUR")
-    operations.merge(db.session, source=other, target=lead, actor=None)
+    merge(db.session, source=other, target=lead, actor=None)
     db.session.commit()
     assert (lead.estimated_value, lead.estimated_currency) == (Decimal("800.00"), "EUR")
     third = submit(quote_request(email="cy@third.example")).lead
     estimate(third, sales, Decimal("5"), "USD")
-    operations.merge(db.session, source=third, target=lead, actor=None)
+    merge(db.session, source=third, target=lead, actor=None)
     db.session.commit()
     assert (lead.estimated_value, lead.estimated_currency) == (Decimal("800.00"), "EUR")
 

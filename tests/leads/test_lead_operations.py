@@ -14,6 +14,7 @@ from crm.auth.models import Role
 from crm.extensions import db
 from crm.intake.requests import LineRequest
 from crm.leads import operations
+from crm.leads.merging import merge
 from crm.leads.models import Activity, ActivityKind, Inquiry, Lead, LeadStatus, RequestedIngredient
 from crm.leads.operations import TRANSITIONS, LeadConflict, LeadError
 from crm.notifications.models import OutboxEmail
@@ -332,7 +333,7 @@ def test_merge_moves_inquiries_lines_and_activities_and_hides_the_source(catalog
     source_activities = _activities(source)
     target_activities = _activities(target)
 
-    operations.merge(db.session, source=source, target=target, actor=actor)
+    merge(db.session, source=source, target=target, actor=actor)
     db.session.commit()
 
     assert source.merged_into_id == target.id
@@ -363,12 +364,12 @@ def test_merge_refuses_itself_and_merged_leads(catalog):
     second = submit(quote_request(email="x@second.example")).lead
     third = submit(quote_request(email="x@third.example")).lead
     with pytest.raises(LeadError, match="itself"):
-        operations.merge(db.session, source=first, target=first, actor=actor)
-    operations.merge(db.session, source=second, target=first, actor=actor)
+        merge(db.session, source=first, target=first, actor=actor)
+    merge(db.session, source=second, target=first, actor=actor)
     db.session.commit()
     for source, target in ((second, third), (third, second)):
         with pytest.raises(LeadError, match="already merged"):
-            operations.merge(db.session, source=source, target=target, actor=actor)
+            merge(db.session, source=source, target=target, actor=actor)
         db.session.rollback()
 
 
@@ -382,16 +383,16 @@ def test_only_an_admin_merges_away_a_lead_that_belongs_to_someone_else(catalog):
     operations.assign(db.session, lead=unowned, owner=None, actor=admin)
     db.session.commit()
     with pytest.raises(LeadError, match="Only an admin"):
-        operations.merge(db.session, source=bobs, target=anns, actor=ann)  # taking it over
+        merge(db.session, source=bobs, target=anns, actor=ann)  # taking it over
     db.session.rollback()
     assert bobs.merged_into_id is None and bobs.status is S.NEW
-    operations.merge(db.session, source=unowned, target=anns, actor=ann)
-    operations.merge(db.session, source=anns, target=bobs, actor=ann)  # passing hers on
+    merge(db.session, source=unowned, target=anns, actor=ann)
+    merge(db.session, source=anns, target=bobs, actor=ann)  # passing hers on
     db.session.commit()
     assert unowned.merged_into_id == anns.id and anns.merged_into_id == bobs.id
     third = submit(quote_request(email="buyer@third.example")).lead
     operations.assign(db.session, lead=third, owner=ann, actor=admin)
-    operations.merge(db.session, source=third, target=bobs, actor=admin)
+    merge(db.session, source=third, target=bobs, actor=admin)
     db.session.commit()
     assert third.merged_into_id == bobs.id
 

@@ -10,6 +10,7 @@ import pytest
 from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads import operations as leads
+from crm.leads.merging import merge
 from crm.leads.models import LeadStatus
 from crm.quotes import answers, operations, queries
 from crm.quotes.models import QuoteStatus
@@ -263,7 +264,7 @@ def test_a_merged_quote_awaits_as_the_lead_it_moves_to(client, auth, seller):
     leads.change_status(db.session, lead=gone.lead, status=LeadStatus.LOST, actor=seller,
                         lost_reason="Duplicate")
     db.session.commit()
-    leads.merge(db.session, source=kept.lead, target=gone.lead, actor=seller)
+    merge(db.session, source=kept.lead, target=gone.lead, actor=seller)
     db.session.commit()
     auth.login(seller)
     assert labels(client.get(LIST)) == []  # both now on the lost lead

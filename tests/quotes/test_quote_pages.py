@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads import operations as lead_operations
+from crm.leads.merging import merge
 from crm.leads.models import Activity, ActivityKind, Lead, LeadStatus
 from crm.notifications.models import OutboxEmail
 from crm.quotes import answers, operations
@@ -753,7 +754,7 @@ def test_a_lost_or_spam_lead_takes_no_answer_until_it_is_reopened(client, lead, 
 def test_quotes_follow_their_lead_into_a_merge(client, auth, lead, owner):
     quote, link = sent_quote(lead, owner)
     other = submit(quote_request(email="buyer@group.example")).lead
-    lead_operations.merge(db.session, source=lead, target=other, actor=owner)
+    merge(db.session, source=lead, target=other, actor=owner)
     db.session.commit()
     db.session.refresh(quote)
     assert quote.lead_id == other.id
