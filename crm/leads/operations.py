@@ -1,4 +1,5 @@
-"""Everything that changes a lead: assignment, the status machine, notes, merging."""
+"""What changes a lead: assignment, the status machine, notes, next actions, emails to the
+contact (merging two leads is in ``crm.leads.merging``)."""
 
 from datetime import date, timedelta
 
