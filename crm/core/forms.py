@@ -5,6 +5,7 @@ import unicodedata
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 import wtforms
 from flask import current_app, render_template
@@ -221,22 +222,26 @@ def fixed_select_field(label: str, choices: list[SelectChoice], **kwargs) -> Fix
 _TICKET_SALT = "form-ticket"
 
 
+@lru_cache(maxsize=4)
+def _ticket_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    """The tickets' serializer, built once per key: building it cost more than using it."""
+    return URLSafeTimedSerializer(secret_key, salt=_TICKET_SALT)
+
+
 def issue_form_ticket() -> str:
     """A signed one-time key with the time the form was served, for a hidden field.
 
     It gives the minimum-fill-time check its start, and makes a resent form (double click,
     back-and-resubmit) recognisable: the key is stored, unique, with what the form created.
     """
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_TICKET_SALT).dumps(
-        uuid.uuid4().hex
-    )
+    return _ticket_serializer(current_app.config["SECRET_KEY"]).dumps(uuid.uuid4().hex)
 
 
 def read_form_ticket(token: str, max_age: int = 2 * 86400) -> tuple[str, float] | None:
     """(one-time key, seconds since the form was served), or None if forged or too old."""
-    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_TICKET_SALT)
     try:
-        key, issued = serializer.loads(token or "", max_age=max_age, return_timestamp=True)
+        key, issued = _ticket_serializer(current_app.config["SECRET_KEY"]).loads(
+            token or "", max_age=max_age, return_timestamp=True)
     except BadData:
         return None
     return key, (datetime.now(UTC) - issued).total_seconds()
