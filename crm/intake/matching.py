@@ -77,7 +77,7 @@ def match_contact(session, request: QuoteRequest, *, update: bool = True) -> Who
         None, None)
     if company is not None:
         return Who(contact, company, known=True,
-                   changes=_take_details(contact, request) if update else [])
+                   changes=take_details(contact, request) if update else [])
     company = match_company(session, request, update=update)
     if contact is not None:  # never from intake, which always names one; kept safe anyway
         contact.company = company
@@ -92,8 +92,9 @@ def match_contact(session, request: QuoteRequest, *, update: bool = True) -> Who
     return Who(contact, company, known=False)
 
 
-def _take_details(contact: Contact, request: QuoteRequest) -> list[str]:
-    """Bring a known contact up to date with their request; what changed, as staff read it."""
+def take_details(contact: Contact, request: QuoteRequest, *, apply: bool = True) -> list[str]:
+    """Bring a known contact up to date with their request; what changed, as staff read it.
+    ``apply=False``: only what would change."""
     wanted = [("name", "name", request.name.strip()),
               ("phone", "phone", request.phone or contact.phone),
               ("job title", "job_title", request.job_title or contact.job_title),
@@ -103,7 +104,8 @@ def _take_details(contact: Contact, request: QuoteRequest) -> list[str]:
         before = getattr(contact, attribute)
         if value != before:
             changes.append(f"{label} “{before or '—'}” → “{value or '—'}”")
-            setattr(contact, attribute, value)
+            if apply:
+                setattr(contact, attribute, value)
     return changes
 
 

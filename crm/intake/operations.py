@@ -141,12 +141,12 @@ def submit_inquiry(
         leads.record_activity(session, lead=lead, kind=ActivityKind.INQUIRY,
                               body=f"New inquiry {reference}", inquiry=reference)
     if who.known:
-        _note_details(session, who, request, lead, reference)
+        note_details(session, who, request, lead, reference)
     queue_emails(session, inquiry, lead, is_new_lead, lines)
     return inquiry
 
 
-def _note_details(session, who: Who, request: QuoteRequest, lead: Lead, reference: str) -> None:
+def note_details(session, who: Who, request: QuoteRequest, lead: Lead, reference: str) -> None:
     """A known contact's request: what it changed of their details, and a company named
     other than theirs, on the lead's timeline; their other leads show the new details."""
     notes = list(who.changes)

@@ -1,14 +1,16 @@
 """Overruling the spam screen: a lead held or marked as spam that a person says is real."""
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from crm.core.types import utcnow
-from crm.intake.operations import queue_emails
+from crm.intake.matching import Who, take_details
+from crm.intake.operations import note_details, queue_emails
 from crm.intake.requests import QuoteRequest
 from crm.intake.scoring import score_inquiry
 from crm.leads import operations as leads
 from crm.leads.merging import merge
 from crm.leads.models import OPEN_STATUSES, Activity, ActivityKind, Inquiry, Lead, LeadStatus
+from crm.leads.summary import copy_who
 
 S = LeadStatus
 
@@ -19,7 +21,9 @@ def release(session, *, lead: Lead, actor, expected_version: int | None) -> Lead
     (unless someone took it meanwhile: the territory rule, else the round-robin), a score, a
     first response due from now, and the two emails held back (the acknowledgement to its
     submitter, the alert to its owner); or, when its contact has an open lead, it joins that
-    lead, as the intake would have attached it there. Returns the lead the request is on."""
+    lead, as the intake would have attached it there. The contact details it typed, which the
+    screen kept from a known contact's record, are taken as the intake takes them (see
+    ``_take_held_details``). Returns the lead the request is on."""
     leads.check_version(lead, expected_version)
     if lead.status is not S.SPAM:
         raise leads.LeadError(f"{lead.reference} is not held as spam.")
@@ -35,6 +39,7 @@ def release(session, *, lead: Lead, actor, expected_version: int | None) -> Lead
     inquiry = session.scalars(select(Inquiry).where(Inquiry.lead_id == lead.id)
                               .order_by(Inquiry.created_at.desc(), Inquiry.id.desc())).first()
     joined = _other_open_lead(session, lead, inquiry.contact_id)
+    _take_held_details(session, inquiry, joined or lead)
     if joined is not None:
         merge(session, source=lead, target=joined, actor=actor)
         score, reasons = score_inquiry(_as_request(inquiry), joined.total_kg)
@@ -50,6 +55,52 @@ def release(session, *, lead: Lead, actor, expected_version: int | None) -> Lead
     session.flush()
     queue_emails(session, inquiry, lead, is_new_lead=True)
     return lead
+
+
+def _take_held_details(session, inquiry: Inquiry, lead: Lead) -> None:
+    """A held request changes no known contact (anyone can type a customer's address). Once
+    it is released, the name, phone, job title and country it typed are taken as the intake
+    takes a known contact's, and noted on ``lead``, the lead it lands on: unless something
+    newer came about the contact meanwhile (a later request, a correction by staff), which
+    the older request must not undo; it is then only noted. A contact the request itself
+    made holds its details already."""
+    contact = inquiry.contact
+    earlier, later = (exists().where(Inquiry.contact_id == contact.id, condition)
+                      for condition in (Inquiry.id < inquiry.id, Inquiry.id > inquiry.id))
+    if not session.scalar(select(earlier)):
+        return
+    request = _typed_details(inquiry)
+    corrected = exists().where(
+        Activity.lead_id == Lead.id, Lead.contact_id == contact.id,
+        Activity.kind == ActivityKind.CONTACT, Activity.created_at > inquiry.created_at)
+    if session.scalar(select(or_(later, corrected))):
+        differences = take_details(contact, request, apply=False)
+        if differences:
+            leads.record_activity(
+                session, lead=lead, kind=ActivityKind.CONTACT,
+                body=f"Details sent with {inquiry.reference}, not taken (the contact's details "
+                     "have changed since): " + "; ".join(differences))
+        return
+    who = Who(contact, contact.company, known=True, changes=take_details(contact, request))
+    if who.changes:
+        copy_who(lead)
+    note_details(session, who, request, lead, inquiry.reference)
+
+
+def _typed_details(inquiry: Inquiry) -> QuoteRequest:
+    """Who a request said they were, from its fields as sent, stripped as the form strips
+    them; a field it left empty or did not send leaves the contact's value as it is."""
+    contact, submitted = inquiry.contact, inquiry.submitted or {}
+
+    def sent(name: str, current: str | None) -> str | None:
+        values = submitted.get(name)
+        return (str(values[0]).strip() if values else "") or current
+
+    return QuoteRequest(
+        company=sent("company", contact.company.name if contact.company else "") or "",
+        name=sent("name", contact.name), email=contact.email,
+        country=sent("country", contact.country) or "", consent=True,
+        phone=sent("phone", contact.phone), job_title=sent("job_title", contact.job_title))
 
 
 def _other_open_lead(session, lead: Lead, contact_id: int) -> Lead | None:

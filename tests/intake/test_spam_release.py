@@ -159,3 +159,78 @@ def test_the_page_says_where_a_released_request_went(catalog, client, auth):
                        follow_redirects=True).get_data(as_text=True)
     assert (f"{held.reference} is released from spam and joined {open_lead.reference}, "
             "the contact’s open lead.") in text
+
+
+def typed(**fields):
+    """A request from the known contact ana@acme.example, its details also as the form sent
+    them (``submitted``, which a held request's release reads back)."""
+    details = {"name": "Ana Formulator", "phone": "+1 555 0100", "job_title": "Product developer",
+               "country": "US", **fields}
+    return quote_request(email="ana@acme.example", **details,
+                         submitted={key: [value] for key, value in details.items()})
+
+
+def contact_notes(lead) -> list[str]:
+    return db.session.scalars(select(Activity.body).where(
+        Activity.lead_id == lead.id, Activity.kind == ActivityKind.CONTACT)
+        .order_by(Activity.id)).all()
+
+
+def test_a_released_request_from_a_known_contact_brings_the_details_it_typed(catalog):
+    """Held, it changed nothing of the contact; released, it does as the intake would have,
+    on the lead it lands on and in the list columns of the contact's other leads."""
+    owner = make_user(role="sales")
+    first = submit(typed()).lead
+    leads.change_status(db.session, lead=first, status=S.LOST, actor=owner,
+                        lost_reason="No budget")
+    db.session.commit()
+    held = submit(typed(name="Ana Kowalska", phone=" +48 22 555 0100 ", job_title=""),
+                  seconds_to_fill=1.0)
+    contact = held.contact
+    assert held.lead.status is S.SPAM and contact.name == "Ana Formulator"
+    version = first.version
+
+    released = spam.release(db.session, lead=held.lead, actor=owner,
+                            expected_version=held.lead.version)
+    db.session.commit()
+
+    assert (contact.name, contact.phone, contact.job_title) == (
+        "Ana Kowalska", "+48 22 555 0100", "Product developer")  # an empty field takes nothing
+    assert released.contact_name == "Ana Kowalska" and "ana kowalska" in released.search_text
+    assert first.contact_name == "Ana Kowalska" and first.version == version + 1
+    assert contact_notes(released) == [
+        f"Details sent with {held.reference}: name “Ana Formulator” → “Ana Kowalska”; "
+        "phone “+1 555 0100” → “+48 22 555 0100”"]
+
+
+def test_a_released_request_does_not_undo_newer_details(catalog):
+    """A request sent after the held one, or a correction by staff, said something newer:
+    the held request's details are then only noted."""
+    owner = make_user(role="sales")
+    submit(typed())
+    held = submit(typed(name="Ana Old-Name"), seconds_to_fill=1.0)
+    later = submit(typed(name="Ana Newest")).lead
+    contact = held.contact
+    assert contact.name == "Ana Newest"
+
+    spam.release(db.session, lead=held.lead, actor=owner, expected_version=held.lead.version)
+    db.session.commit()
+
+    assert contact.name == "Ana Newest" and later.contact_name == "Ana Newest"
+    assert contact_notes(later)[-1] == (
+        f"Details sent with {held.reference}, not taken (the contact's details have changed "
+        "since): name “Ana Newest” → “Ana Old-Name”")
+
+
+def test_a_released_request_that_made_its_contact_notes_nothing(catalog):
+    """As at intake, where a new contact's details and company are simply taken."""
+    make_user(role="sales")
+    submit(typed())  # Acme Nutrition, with the domain acme.example
+    held = submit(quote_request(email="bob@acme.example", company="Acme Labs",
+                                submitted={"company": ["Acme Labs"], "name": ["Bob"]}),
+                  seconds_to_fill=1.0)
+    assert held.contact.company.name == "Acme Nutrition"
+    lead = spam.release(db.session, lead=held.lead, actor=make_user(role="sales"),
+                        expected_version=held.lead.version)
+    db.session.commit()
+    assert held.contact.name == "Ana Formulator" and contact_notes(lead) == []
