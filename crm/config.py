@@ -8,6 +8,9 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from crm.core.worktime import parse_working_days
 
 
 class ConfigError(RuntimeError):
@@ -28,6 +31,24 @@ def _int(env: dict, name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _working_days(env: dict) -> frozenset[int]:
+    raw = env.get("CRM_WORKING_DAYS") or "mon-fri"
+    try:
+        return parse_working_days(raw)
+    except ValueError as exc:
+        raise ConfigError(f"CRM_WORKING_DAYS must list days such as mon-fri or sun-thu or "
+                          f"mon,tue,thu: {exc}") from exc
+
+
+def _time_zone(env: dict, name: str) -> ZoneInfo:
+    raw = env.get(name) or "UTC"
+    try:
+        return ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"{name} must name a time zone such as Europe/Paris, got {raw!r}"
+                          ) from exc
 
 
 def _secret_key(env: dict, instance_path: Path, production: bool) -> str:
@@ -112,6 +133,8 @@ def load_config(instance_path: str, env: dict | None = None) -> dict:
         "CRM_PDF_RATE_LIMIT": env.get("CRM_PDF_RATE_LIMIT", "20 per minute;300 per day"),
         "CRM_INQUIRY_RATE_LIMIT": env.get("CRM_INQUIRY_RATE_LIMIT", "5 per minute;30 per day"),
         "CRM_FIRST_RESPONSE_HOURS": _int(env, "CRM_FIRST_RESPONSE_HOURS", 24),
+        "CRM_WORKING_DAYS": _working_days(env),
+        "CRM_WORKING_TIME_ZONE": _time_zone(env, "CRM_WORKING_TIME_ZONE"),
         "CRM_SPAM_RETENTION_DAYS": _int(env, "CRM_SPAM_RETENTION_DAYS", 30),
         "CRM_RESET_LIMIT_PER_IP": env.get("CRM_RESET_LIMIT_PER_IP", "10 per hour"),
         "CRM_RESET_LIMIT_PER_ACCOUNT": env.get("CRM_RESET_LIMIT_PER_ACCOUNT", "3 per hour"),

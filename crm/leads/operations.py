@@ -1,7 +1,7 @@
 """What changes a lead: assignment, the status machine, notes, next actions, emails to the
 contact (merging two leads is in ``crm.leads.merging``)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import bindparam, exists, insert, select, update
@@ -10,6 +10,7 @@ from crm.auth.models import Role, Territory, User
 from crm.core.database import ROW_PARAMETERS
 from crm.core.types import utcnow
 from crm.core.urls import external_url
+from crm.core.worktime import add_working_hours
 from crm.leads.models import (
     LEAD_CLOSED_TO_ANSWERS,
     Activity,
@@ -267,5 +268,9 @@ def email_contact(session, *, lead: Lead, subject: str, body: str, actor,
     mark_answered(lead)
 
 
-def first_response_due(created) -> object:
-    return created + timedelta(hours=current_app.config["CRM_FIRST_RESPONSE_HOURS"])
+def first_response_due(created: datetime) -> datetime:
+    """When a lead created at ``created`` should have had its first staff answer: the
+    configured hours, counted on working days only."""
+    config = current_app.config
+    return add_working_hours(created, config["CRM_FIRST_RESPONSE_HOURS"],
+                             config["CRM_WORKING_DAYS"], config["CRM_WORKING_TIME_ZONE"])

@@ -68,3 +68,19 @@ def test_flask_commands_say_what_setting_is_missing_without_a_traceback(tmp_path
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "SECRET_KEY is not set" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_working_days_and_their_time_zone_are_read_and_checked(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    config = load_config(str(tmp_path), {})
+    assert config["CRM_WORKING_DAYS"] == frozenset(range(5))  # Monday to Friday
+    assert config["CRM_WORKING_TIME_ZONE"] == ZoneInfo("UTC")
+    config = load_config(str(tmp_path), {"CRM_WORKING_DAYS": "sun-thu",
+                                         "CRM_WORKING_TIME_ZONE": "Asia/Dubai"})
+    assert config["CRM_WORKING_DAYS"] == frozenset({6, 0, 1, 2, 3})
+    assert config["CRM_WORKING_TIME_ZONE"] == ZoneInfo("Asia/Dubai")
+    with pytest.raises(ConfigError, match="CRM_WORKING_DAYS must list days"):
+        load_config(str(tmp_path), {"CRM_WORKING_DAYS": "weekdays"})
+    with pytest.raises(ConfigError, match="CRM_WORKING_TIME_ZONE must name a time zone"):
+        load_config(str(tmp_path), {"CRM_WORKING_TIME_ZONE": "Mars/Olympus"})

@@ -195,3 +195,22 @@ def test_a_quote_about_to_expire_with_no_active_owner_reaches_the_admins(app):
     assert digest.recipient == admin.email
     assert quote.label in digest.body_text and "Gone Seller" in digest.body_text
     assert quote.label in digest.body_html
+
+
+def test_the_first_response_clock_counts_working_days_only(app, monkeypatch):
+    """A request sent on Friday evening is due on Monday evening, not on Saturday; with every
+    day a working day, on Saturday."""
+    from datetime import UTC, datetime
+
+    import crm.intake.operations
+
+    seed_catalog()
+    make_user(role="sales")
+    friday_evening = datetime(2026, 11, 27, 18, 5, tzinfo=UTC)
+    monkeypatch.setattr(crm.intake.operations, "utcnow", lambda: friday_evening)
+    lead = submit().lead
+    assert lead.created_at == friday_evening
+    assert lead.first_response_due_at == datetime(2026, 11, 30, 18, 5, tzinfo=UTC)
+
+    app.config["CRM_WORKING_DAYS"] = frozenset(range(7))
+    assert submit().lead.first_response_due_at == friday_evening + timedelta(hours=24)
