@@ -3,6 +3,10 @@
 from datetime import datetime
 from decimal import Decimal
 
+from flask import current_app
+
+from crm.core.worktime import describe_working_hours
+
 
 def format_number(value) -> str:
     """``Decimal("10000.000")`` → ``"10,000"``; ``Decimal("12.50")`` → ``"12.5"``: every
@@ -37,3 +41,10 @@ def register_filters(app) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_duration, "duration")
+    app.add_template_global(_response_time, "response_time")
+
+
+def _response_time() -> str:
+    """The first-response time promised to customers, as configured: "one working day"."""
+    config = current_app.config
+    return describe_working_hours(config["CRM_FIRST_RESPONSE_HOURS"], config["CRM_WORKING_DAYS"])

@@ -64,6 +64,18 @@ def test_a_request_becomes_a_scored_assigned_lead_with_both_emails(catalog):
     assert lead.first_response_due_at > lead.created_at
 
 
+def test_the_response_time_promised_is_the_one_configured(app, catalog, client):
+    """The form, the thank-you page and the acknowledgement say what the clock counts."""
+    make_user(role="sales")
+    assert "replies within one working day." in client.get("/contact").get_data(as_text=True)
+    app.config["CRM_FIRST_RESPONSE_HOURS"] = 48
+    assert "replies within 2 working days." in client.get("/contact").get_data(as_text=True)
+    submit()
+    ack = db.session.scalar(select(OutboxEmail).where(OutboxEmail.template == "inquiry_ack"))
+    assert "answers within 2 working days," in ack.body_html
+    assert "answers within\n2 working days," in ack.body_text
+
+
 def test_the_inquiry_keeps_what_was_sent(catalog):
     request = quote_request(submitted={"company": ["Acme <b>"], "lines-0-dose_mg": ["500"]},
                             utm={"utm_source": "newsletter"}, source_page="https://x.example/a")
