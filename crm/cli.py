@@ -89,10 +89,20 @@ def send_test_email_command(address: str):
 
 
 @crm_cli.command("send-digests")
-def send_digests_command():
-    """Email each owner their overdue and unanswered leads (run daily from cron)."""
+@click.option("--any-day", is_flag=True, help="Send them on a day off (CRM_WORKING_DAYS) too.")
+def send_digests_command(any_day: bool):
+    """Email each owner their overdue and unanswered leads (run daily from cron: on a day
+    off, nothing is sent)."""
+    from crm.core.types import utcnow
+    from crm.core.worktime import is_working_day
     from crm.leads.followup import send_digests
 
+    config = current_app.config
+    if not any_day and not is_working_day(utcnow(), config["CRM_WORKING_DAYS"],
+                                          config["CRM_WORKING_TIME_ZONE"]):
+        click.echo("Today is not a working day (CRM_WORKING_DAYS): no digest queued. "
+                   "--any-day sends them anyway.")
+        return
     count = send_digests(db.session)
     db.session.commit()
     click.echo(f"Queued {count} digest{'s' if count != 1 else ''}.")

@@ -48,6 +48,10 @@ def add_working_hours(start: datetime, hours: float, working_days: Collection[in
         moment = day_ends
 
 
+def is_working_day(moment: datetime, working_days: Collection[int], zone: ZoneInfo) -> bool:
+    return moment.astimezone(zone).weekday() in working_days
+
+
 def describe_working_hours(hours: int, working_days: Collection[int]) -> str:
     """``"one working day"``, ``"2 working days"``, ``"4 working hours"`` (``"24 hours"``
     when every day is a working day): a response time as the customer reads it."""

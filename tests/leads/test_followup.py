@@ -95,9 +95,31 @@ def test_answered_leads_leave_the_digest(app, runner):
     lead.first_response_due_at = utcnow() - timedelta(hours=1)
     add_note(db.session, lead=lead, body="Called them.", actor=bob)
     db.session.commit()
-    result = runner.invoke(args=["crm", "send-digests"])
+    result = runner.invoke(args=["crm", "send-digests", "--any-day"])
     assert result.exit_code == 0 and "Queued 0 digests." in result.output
     assert _digests() == []
+
+
+def test_no_digest_is_sent_on_a_day_off(app, runner, monkeypatch):
+    """Cron runs the digests daily; on a day off they wait for the next working day."""
+    from datetime import UTC, datetime
+
+    import crm.core.types
+
+    seed_catalog()
+    bob = make_user(role="sales")
+    lead = submit().lead
+    lead.owner_id = bob.id
+    lead.first_response_due_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    saturday = datetime(2026, 11, 28, 7, tzinfo=UTC)
+    monkeypatch.setattr(crm.core.types, "utcnow", lambda: saturday)
+    result = runner.invoke(args=["crm", "send-digests"])
+    assert result.exit_code == 0 and "not a working day" in result.output
+    assert _digests() == []
+    app.config["CRM_WORKING_DAYS"] = frozenset({5})  # a team that works on Saturdays
+    result = runner.invoke(args=["crm", "send-digests"])
+    assert "Queued 1 digest." in result.output and len(_digests()) == 1
 
 
 def test_seed_bulk_fills_a_consistent_data_set(app, runner):
