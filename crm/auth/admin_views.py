@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from crm.auth import operations
 from crm.auth.forms import NewUserForm, UserForm
@@ -16,8 +17,9 @@ bp = staff_blueprint("accounts", __name__, roles=(Role.ADMIN,), url_prefix="/das
 
 @bp.get("/")
 def index():
-    users = db.session.scalars(select(User).order_by(User.active.desc(), User.name)).all()
-    return render_template("accounts/index.html", users=users)
+    users = db.session.scalars(select(User).options(selectinload(User.territories))
+                               .order_by(User.active.desc(), User.name)).all()
+    return render_template("accounts/index.html", users=users, today=operations.team_today())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -44,15 +46,18 @@ def edit(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     form = UserForm(
         email=user.email, name=user.name, role=user.role.value,
-        territories=user.country_codes, active=user.active,
+        territories=user.country_codes, active=user.active, away_until=user.away_until,
     )
     if form.validate_on_submit():
         try:
             operations.update_user(
                 db.session, user=user, email=form.email.data, name=form.name.data,
                 role=Role(form.role.data), active=form.active.data,
-                territories=form.territories.data, actor=current_user,
+                territories=form.territories.data, away_until=form.away_until.data,
+                actor=current_user,
             )
+        except operations.AwayError as exc:
+            form.away_until.errors.append(str(exc))
         except operations.AccountError as exc:
             form.form_errors.append(str(exc))
         else:

@@ -3,13 +3,15 @@
 import pycountry
 from wtforms import (
     BooleanField,
+    DateField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectMultipleField,
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 
 from crm.auth.models import Role
 from crm.core.forms import Form, SelectField
@@ -70,9 +72,14 @@ class UserForm(Form):
         description="Countries whose new leads go to this salesperson.",
     )
     active = BooleanField("Active", default=True)
+    away_until = DateField(
+        "Away until", validators=[Optional()],
+        description="Their last day away (leave, travel): no new lead goes to them until it "
+                    "has passed; their leads stay theirs. Empty: taking new leads.")
 
 
 class NewUserForm(UserForm):
+    away_until = None  # someone new is not on leave yet
     # No role chosen in advance: a hurried admin must not make another admin by default.
     role = SelectField("Role", choices=[SelectChoice("", "Choose a role"), *ROLE_CHOICES],
                        validators=[InputRequired("Choose a role.")])
@@ -81,3 +88,22 @@ class NewUserForm(UserForm):
         validators=[InputRequired(), PASSWORD_LENGTH],
         description=f"At least {MIN_PASSWORD_LENGTH} characters. Tell the person to change it.",
     )
+
+
+class AwayForm(Form):
+    """A salesperson's own leave: ``action`` "away" (until ``until``) or "back"."""
+
+    until = DateField("Away until", validators=[Optional()],
+                      description="Your last day away: no new lead comes to you until it has "
+                                  "passed. Your leads stay yours.")
+    action = HiddenField()  # the button pressed: "away" or "back"
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if self.action.data not in ("away", "back"):
+            self.form_errors.append("Choose “Away” or “I'm back”.")
+            return False
+        if self.action.data == "away" and self.until.data is None and not self.until.errors:
+            self.until.errors.append("Choose your last day away.")
+            return False
+        return valid

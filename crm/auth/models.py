@@ -1,7 +1,7 @@
 """Staff accounts and their roles."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -24,6 +24,13 @@ class Role(enum.Enum):
         return self.value.capitalize()
 
 
+def owner_label(name: str, away_until: date | None, day: date) -> str:
+    """A salesperson's name in a choice of owners, marked while they are away on ``day``."""
+    if away_until is None or day > away_until:
+        return name
+    return f"{name} (away until {away_until.strftime('%-d %b')})"
+
+
 class User(db.Model):
     __tablename__ = "users"
 
@@ -37,6 +44,8 @@ class User(db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # The last day of a salesperson's leave: no new lead is routed to them until it has passed.
+    away_until: Mapped[date | None]
 
     territories: Mapped[list["Territory"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="Territory.country"
@@ -62,6 +71,14 @@ class User(db.Model):
     def has_role(self, *roles: Role) -> bool:
         """Admins hold every role."""
         return self.role is Role.ADMIN or self.role in roles
+
+    def away_on(self, day: date) -> bool:
+        """Whether no new lead is routed to them on ``day``."""
+        return self.away_until is not None and day <= self.away_until
+
+    def owner_label(self, day: date) -> str:
+        """Their name in a choice of owners: "Sam Seller (away until 5 Dec)" while away."""
+        return owner_label(self.name, self.away_until, day)
 
     @property
     def country_codes(self) -> list[str]:

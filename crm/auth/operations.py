@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from datetime import date
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -23,6 +24,10 @@ RESET_VALID_MINUTES = 60
 
 class AccountError(ValueError):
     """A change to an account that cannot be made; the message is for the user."""
+
+
+class AwayError(AccountError):
+    """A last day away that cannot be taken."""
 
 
 def _normalise_email(email: str) -> str:
@@ -46,11 +51,34 @@ def create_user(
     return user
 
 
+def team_today() -> date:
+    """Today in the sales team's time zone (``CRM_WORKING_TIME_ZONE``)."""
+    return utcnow().astimezone(current_app.config["CRM_WORKING_TIME_ZONE"]).date()
+
+
+def check_away_until(until: date | None) -> None:
+    if until is not None and until < team_today():
+        raise AwayError("Choose today or a later day as the last day away.")
+
+
+def set_away(session, *, user: User, until: date | None, actor: User) -> bool:
+    """Route no new lead to ``user`` until ``until`` has passed (None: back now). Their leads
+    stay theirs. Returns whether anything changed."""
+    check_away_until(until)
+    if user.away_until == until:
+        return False
+    user.away_until = until
+    record_event(session, actor=actor, action="user.away", obj=user,
+                 away_until=until.isoformat() if until else None)
+    return True
+
+
 def update_user(
     session, *, user: User, email: str, name: str, role: Role, active: bool,
-    territories: Iterable[str], actor: User,
+    territories: Iterable[str], actor: User, away_until: date | None = None,
 ) -> User:
-    """Change a user's details, role, territories and whether the account is active."""
+    """Change a user's details, role, territories, whether the account is active and the
+    last day they are away."""
     email = _normalise_email(email)
     other = session.scalar(User.by_email(email))
     if other is not None and other.id != user.id:
@@ -58,10 +86,13 @@ def update_user(
     if user.id == actor.id and (role is not Role.ADMIN or not active):
         raise AccountError("You cannot remove your own admin role or deactivate yourself.")
     changes = {}
+    if away_until != user.away_until:
+        check_away_until(away_until)
     for field, value in (("email", email), ("name", name.strip()), ("role", role),
-                         ("active", active)):
+                         ("active", active), ("away_until", away_until)):
         if getattr(user, field) != value:
-            changes[field] = getattr(value, "value", value)
+            changes[field] = value.isoformat() if isinstance(value, date) else getattr(
+                value, "value", value)
             setattr(user, field, value)
     codes = sorted(set(territories))
     if codes != user.country_codes:

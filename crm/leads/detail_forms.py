@@ -23,6 +23,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from crm.auth.forms import COUNTRY_CHOICES
+from crm.auth.operations import team_today
 from crm.core.forms import Amount, DecimalField, Form, SelectField, fixed_select_field
 from crm.core.urls import is_safe_next
 from crm.extensions import db
@@ -101,7 +102,8 @@ class ReassignForm(LeadActionForm):
     def __init__(self, *args, owners=(), current_owner=None, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [SelectChoice(0, "Unassigned")]
-        choices += [SelectChoice(user.id, user.name) for user in owners]
+        today = team_today()
+        choices += [SelectChoice(user.id, user.owner_label(today)) for user in owners]
         if current_owner is not None and current_owner not in owners:
             # An owner who is no longer an active sales user: shown, but not offered.
             choices.append(SelectChoice(current_owner.id, f"{current_owner.name} (current owner)",

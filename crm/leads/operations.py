@@ -4,9 +4,10 @@ contact (merging two leads is in ``crm.leads.merging``)."""
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy import bindparam, exists, insert, or_, select, update
 
 from crm.auth.models import Role, Territory, User
+from crm.auth.operations import team_today
 from crm.core.database import ROW_PARAMETERS
 from crm.core.types import utcnow
 from crm.core.urls import external_url
@@ -86,10 +87,13 @@ def mark_answered(lead: Lead) -> None:
 _cursors = AssignmentCursor.__table__
 _ADVANCE_TURN = (update(_cursors).where(_cursors.c.pool == bindparam("pool_name"))
                  .values(turn=_cursors.c.turn + 1).returning(_cursors.c.turn))
-# Active sales users, each with whether they cover the country (NULL covers nobody).
+# Active sales users not away, each with whether they cover the country (NULL covers nobody).
 _SALES_USERS = select(User, exists().where(
     Territory.user_id == User.id, Territory.country == bindparam("country"),
-).label("covers")).where(User.active.is_(True), User.role == Role.SALES).order_by(User.id)
+).label("covers")).where(
+    User.active.is_(True), User.role == Role.SALES,
+    or_(User.away_until.is_(None), User.away_until < bindparam("today")),
+).order_by(User.id)
 
 
 def _next_turn(session, pool: str) -> int:
@@ -105,9 +109,9 @@ def _next_turn(session, pool: str) -> int:
 
 def choose_owner(session, country: str | None) -> User | None:
     """Territory rule first (round-robin over the country's sales users), else round-robin
-    over all active sales users, else None (the unassigned queue). Each of those pools takes
-    its own turns. One statement, then the cursor's."""
-    rows = session.execute(_SALES_USERS, {"country": country}).all()
+    over all active sales users, else None (the unassigned queue); anyone away is passed by.
+    Each of those pools takes its own turns. One statement, then the cursor's."""
+    rows = session.execute(_SALES_USERS, {"country": country, "today": team_today()}).all()
     territory = [user for user, covered in rows if covered]
     candidates, pool = (territory, f"country:{country}") if territory else (
         [user for user, _ in rows], "all")

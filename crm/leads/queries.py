@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Row, case, exists, func, literal, literal_column, select, union_all
 
-from crm.auth.models import Role, User
+from crm.auth.models import Role, User, owner_label
+from crm.auth.operations import team_today
 from crm.catalog.models import Ingredient
 from crm.core.paging import PAGE_SIZE, limited, page_number
 from crm.leads.models import OPEN_STATUSES, Lead, LeadStatus, RequestedIngredient
@@ -247,11 +248,12 @@ def export_query(session, *, filters: LeadFilters):
 
 def staff(session) -> Staff:
     """Names of all staff (for owner columns) and the active sales people (one statement)."""
-    rows = session.execute(select(User.id, User.name, User.role, User.active)
+    rows = session.execute(select(User.id, User.name, User.role, User.active, User.away_until)
                            .order_by(User.name, User.id)).all()
+    today = team_today()
     return Staff(
         names={row.id: row.name for row in rows},
-        owners=[(row.id, row.name) for row in rows
+        owners=[(row.id, owner_label(row.name, row.away_until, today)) for row in rows
                 if row.active and row.role in (Role.SALES, Role.ADMIN)],
     )
 

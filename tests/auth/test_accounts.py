@@ -90,3 +90,21 @@ def test_user_list_shows_status(client, auth):
     auth.login("admin")
     page = client.get("/dashboard/users/").get_data(as_text=True)
     assert "Gone Person" in page and "Deactivated" in page
+
+
+def test_the_user_list_runs_the_same_statements_however_many_users(client, auth):
+    """Each user's territories come with the list, not one look-up per user."""
+    from tests.conftest import recorded_statements
+
+    auth.login("admin")
+    make_user(role="sales", territories=["DE"])
+
+    def statements() -> int:
+        with recorded_statements() as sql:
+            assert client.get("/dashboard/users/").status_code == 200
+        return len(sql)
+
+    few = statements()
+    for n in range(5):
+        make_user(role="sales", territories=["FR", "IT"][: n % 2 + 1])
+    assert statements() == few

@@ -2,6 +2,7 @@
 
 import threading
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -298,6 +299,28 @@ def test_each_territory_takes_its_own_turns(catalog):
         german.append(submit(quote_request(country="DE")).lead.owner_id)
         submit(quote_request(country="FR"))
     assert Counter(german) == {anna.id: 3, bert.id: 3}
+
+
+def test_nobody_away_is_given_new_leads_until_their_last_day_away_has_passed(catalog):
+    """The territory passes its member on leave by, then the round-robin does; their open
+    lead stays theirs and still takes its contact's news. Back the day after."""
+    from crm.auth.operations import set_away, team_today
+
+    anna = make_user(role="sales", territories=["DE"])
+    bert = make_user(role="sales", territories=["DE"])
+    carl = make_user(role="sales")
+    hers = submit(quote_request(email="buyer@theta.example", country="DE")).lead
+    assert hers.owner_id == anna.id
+    set_away(db.session, user=anna, until=team_today(), actor=anna)
+    db.session.commit()
+    assert {submit(quote_request(country="DE")).lead.owner_id for _ in range(3)} == {bert.id}
+    assert submit(quote_request(email="buyer@theta.example")).lead_id == hers.id
+    set_away(db.session, user=bert, until=team_today() + timedelta(days=14), actor=anna)
+    db.session.commit()
+    assert submit(quote_request(country="DE")).lead.owner_id == carl.id  # the whole team's turn
+    anna.away_until = team_today() - timedelta(days=1)  # her leave is over
+    db.session.commit()
+    assert submit(quote_request(country="DE")).lead.owner_id == anna.id
 
 
 def test_round_robin_is_fair_under_concurrent_submissions(app, catalog):
