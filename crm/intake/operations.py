@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, insert, select
 
 from crm.articles.rendering import find_links
-from crm.auth.models import Role, User
 from crm.catalog.models import Ingredient
 from crm.core.database import ROW_PARAMETERS
 from crm.core.text import one_line
@@ -186,11 +185,9 @@ def _record_inquiry(session, *, lead: Lead, contact: Contact,
 def queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool,
                  lines: list[RequestedIngredient] | None = None) -> None:
     """The acknowledgement to the submitter and the alert to the owner (or the sales team,
-    when nobody active owns the lead). ``lines``: the inquiry's, as the intake just recorded
-    them (else they are loaded)."""
-    owner = lead.owner if leads.can_own_leads(lead.owner) else None
-    recipients = [owner] if owner is not None else session.scalars(
-        select(User).where(User.active.is_(True), User.role == Role.SALES)).all()
+    when nobody active owns the lead; both, when the owner is away). ``lines``: the
+    inquiry's, as the intake just recorded them (else they are loaded)."""
+    recipients, away_owner = leads.news_recipients(session, lead.owner)
     lines = inquiry.lines if lines is None else lines
     notify_new(session, [
         {"template": "inquiry_ack", "to": inquiry.contact.email, "related": lead,
@@ -199,6 +196,7 @@ def queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool,
            "key": f"lead-alert:{inquiry.id}:{user.id}",
            "context": {"inquiry": inquiry, "lines": lines, "lead": lead, "user": user,
                        "is_new_lead": is_new_lead,
+                       "stand_in_for": away_owner if user is not away_owner else None,
                        "url": external_url(f"/dashboard/leads/{lead.id}")}}
           for user in recipients),
     ])

@@ -7,8 +7,7 @@ from sqlalchemy import select
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import LEAD_CLOSED_TO_ANSWERS, ActivityKind, LeadStatus
-from crm.leads.operations import can_own_leads, record_activity, touch
-from crm.leads.timeline import sales_users
+from crm.leads.operations import can_own_leads, news_recipients, record_activity, touch
 from crm.notifications import notify
 from crm.quotes.models import Quote, QuoteStatus
 from crm.quotes.operations import QuoteError
@@ -86,15 +85,15 @@ def decline_quote(session, *, quote: Quote, reason: str) -> None:
 
 def _tell_owner(session, quote: Quote, template: str) -> None:
     """The lead's owner hears of the answer; with no active owner, the whole sales team does
-    (as the intake alerts them of a new lead), so that no order waits unseen."""
+    (as the intake alerts them of a new lead), so that no order waits unseen; with the owner
+    away, both do."""
     owner = quote.lead.owner
-    if can_own_leads(owner):
-        recipients, key = [owner], (lambda user: f"{template}:{quote.id}")
-    else:
-        recipients, key = sales_users(session), (lambda user: f"{template}:{quote.id}:{user.id}")
+    recipients, away_owner = news_recipients(session, owner)
     for user in recipients:
-        notify(session, template=template, to=user.email, related=quote, key=key(user),
+        key = f"{template}:{quote.id}" + ("" if user is owner else f":{user.id}")
+        notify(session, template=template, to=user.email, related=quote, key=key,
                context={"quote": quote, "lead": quote.lead, "owner": user,
+                        "stand_in_for": away_owner if user is not away_owner else None,
                         "url": external_url(f"/dashboard/leads/{quote.lead_id}")})
 
 

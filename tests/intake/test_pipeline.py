@@ -323,6 +323,31 @@ def test_nobody_away_is_given_new_leads_until_their_last_day_away_has_passed(cat
     assert submit(quote_request(country="DE")).lead.owner_id == anna.id
 
 
+def test_news_of_an_away_owner_s_lead_reaches_the_team_too(catalog):
+    """A new inquiry on the lead of a salesperson on leave alerts them and the colleagues not
+    away, who are told they stand in; with nobody owning a lead, nobody away is alerted."""
+    from crm.auth.operations import team_today
+
+    owner = make_user(role="sales", name="Olga Owner")
+    lead = submit(quote_request(email="buyer@iota.example")).lead
+    colleague, away = make_user(role="sales"), make_user(role="sales")
+    owner.away_until = away.away_until = team_today() + timedelta(days=7)
+    db.session.commit()
+    inquiry = submit(quote_request(email="buyer@iota.example"))
+    assert inquiry.lead_id == lead.id
+    alerts = {email.recipient: email for email in db.session.scalars(select(OutboxEmail).where(
+        OutboxEmail.template == "lead_alert", OutboxEmail.created_at >= inquiry.created_at))}
+    assert set(alerts) == {owner.email, colleague.email}
+    assert "Olga Owner owns this lead and is away until" in alerts[colleague.email].body_text
+    assert "owns this lead" not in alerts[owner.email].body_text
+    owner.active = False
+    db.session.commit()
+    inquiry = submit(quote_request(email="buyer@iota.example"))
+    alerts = db.session.scalars(select(OutboxEmail.recipient).where(
+        OutboxEmail.template == "lead_alert", OutboxEmail.created_at >= inquiry.created_at)).all()
+    assert alerts == [colleague.email]
+
+
 def test_round_robin_is_fair_under_concurrent_submissions(app, catalog):
     users = [make_user(role="sales") for _ in range(3)]
     errors = []

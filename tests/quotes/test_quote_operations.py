@@ -575,3 +575,23 @@ def test_a_line_cannot_borrow_another_leads_plan(lead, owner):
     edit(quote, [serine(quote, requested_ingredient_id=foreign_plan.id)])
     assert quote.lines[0].requested_ingredient_id is None
     assert quote.lines[0].dose_mg is None
+
+
+def test_with_the_owner_away_the_team_hears_the_answer_too(lead, owner):
+    """Someone answers in the owner's stead: each available salesperson is told, and told
+    why; the owner finds it on their return. A colleague also away is not told."""
+    from tests.factories import make_user
+
+    quote, _ = sent(lead, owner)
+    colleague = make_user(role="sales", name="Cleo Colleague")
+    also_away = make_user(role="sales")
+    owner.away_until = also_away.away_until = utcnow().date() + timedelta(days=3)
+    db.session.commit()
+    answers.decline_quote(db.session, quote=quote, reason="Too dear")
+    db.session.commit()
+    told = {email.recipient: email for email in emails("quote_declined")}
+    assert set(told) == {owner.email, colleague.email}
+    stand_in = f"{owner.name} owns this lead and is away until"
+    assert stand_in in told[colleague.email].body_text
+    assert stand_in in told[colleague.email].body_html
+    assert stand_in not in told[owner.email].body_text
