@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.auth.models import Role, User
+from crm.auth.operations import team_today
 from crm.core.database import commit_with_retries
 from crm.extensions import db
 from crm.intake import spam
@@ -135,7 +136,8 @@ def _render_show(lead: Lead, *, status: int = 200, **bound_forms):
         "leads/show.html", lead=lead, page=timeline.lead_page(db.session, lead), errors=errors,
         is_admin=current_user.role is Role.ADMIN, can_reassign=can_reassign,
         status_actions=status_actions(lead), can_lose=S.LOST in TRANSITIONS[lead.status],
-        list_url=list_url, posted_forms=set(bound_forms), **forms, **PAGE_HELPERS,
+        list_url=list_url, posted_forms=set(bound_forms), team_today=team_today(), **forms,
+        **PAGE_HELPERS,
     ), status
 
 

@@ -102,7 +102,9 @@ def test_choices_of_owner_say_who_is_away(client, auth):
     db.session.commit()
     auth.login("admin")
     label = f"Sam Seller (away until {seller.away_until.strftime('%-d %b')})"
-    assert label in client.get(f"/dashboard/leads/{lead.id}").get_data(as_text=True)
+    page = client.get(f"/dashboard/leads/{lead.id}").get_data(as_text=True)
+    assert label in page
+    assert f"<dt>Owner</dt><dd>{label}</dd>" in page  # the lead's facts say it too
     assert label in client.get("/dashboard/leads/").get_data(as_text=True)
     seller.away_until = team_today() - timedelta(days=1)
     db.session.commit()
