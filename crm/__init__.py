@@ -95,7 +95,11 @@ def _register_blueprints(app: Flask) -> None:
     from crm.core.views import bp as core_bp
     from crm.dashboard.views import bp as dashboard_bp
     from crm.intake.views import bp as intake_bp
-    from crm.leads import detail_views, views  # noqa: F401  (they add routes to leads_bp)
+    from crm.leads import (  # noqa: F401  (they add routes to leads_bp)
+        contact_views,
+        detail_views,
+        views,
+    )
     from crm.leads.blueprint import bp as leads_bp
     from crm.notifications.log_views import bp as email_log_bp
     from crm.notifications.views import bp as email_bp

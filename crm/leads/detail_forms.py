@@ -177,3 +177,11 @@ class ContactDetailsForm(LeadActionForm):
         return {**{name: getattr(self, name).data or "" for name in (
             "name", "email", "phone", "job_title", "country", "company_name", "company_type")},
             "move_company": self.move_company.data}
+
+
+class EraseContactForm(LeadActionForm):
+    """The contact's email address typed again: erasing their personal data has no undo."""
+
+    confirm_email = StringField(
+        "Their email address, to confirm", id="erase-confirm", filters=[_strip],
+        validators=[DataRequired("Type the contact's email address to confirm.")])

@@ -15,11 +15,12 @@ from crm.auth.operations import team_today
 from crm.core.database import commit_with_retries
 from crm.extensions import db
 from crm.intake import spam
-from crm.leads import contacts, estimate, merging, operations, timeline
+from crm.leads import estimate, merging, operations, timeline
 from crm.leads.blueprint import bp
 from crm.leads.detail_forms import (
     ContactDetailsForm,
     EmailContactForm,
+    EraseContactForm,
     LeadActionForm,
     MergeForm,
     NextActionForm,
@@ -49,7 +50,7 @@ def status_actions(lead: Lead) -> list[tuple[LeadStatus, str]]:
             for status, label in STATUS_BUTTONS.items() if status in allowed]
 
 
-def _lead(lead_id: int) -> Lead:
+def lead_or_404(lead_id: int) -> Lead:
     return timeline.load_lead(db.session, lead_id) or abort(404)
 
 
@@ -62,7 +63,7 @@ def _conflict_message(lead: Lead, version: int) -> str:
     return "Someone else changed this lead at the same moment. Reload it and try again."
 
 
-def _save(lead: Lead, version: int, change, success) -> int | None:
+def save_change(lead: Lead, version: int, change, success) -> int | None:
     """Call ``change`` (one operation) and commit; flash what happened (``success``: the
     message, or a function giving it once saved). None when it was saved, else the status to
     answer with: 409 when someone else saved the lead first, 400 when the operation refused."""
@@ -87,13 +88,13 @@ def _save(lead: Lead, version: int, change, success) -> int | None:
     return None
 
 
-def _kept(lead: Lead, status: int, **forms):
+def keep_typed(lead: Lead, status: int, **forms):
     """After a save that was refused or lost a race: the page as the lead is now, with what
     the person typed still in ``forms``, as of the lead's current version (sending it again
     is then a deliberate choice, made having seen the other change)."""
     kept = {name: type(form)(formdata=None, data={**form.data, "version": lead.version})
             for name, form in forms.items()}
-    return _render_show(lead, status=status, **kept)
+    return render_lead_page(lead, status=status, **kept)
 
 
 def _can_reassign(lead: Lead) -> bool:
@@ -118,6 +119,7 @@ def _forms(lead: Lead, can_reassign: bool) -> dict:
         "email_form": EmailContactForm(**blank),
         "contact_form": ContactDetailsForm.for_lead(lead),
         "reassign_form": None,
+        "erase_form": EraseContactForm(**blank) if current_user.role is Role.ADMIN else None,
     }
     if can_reassign:
         forms["reassign_form"] = ReassignForm(
@@ -126,7 +128,7 @@ def _forms(lead: Lead, can_reassign: bool) -> dict:
     return forms
 
 
-def _render_show(lead: Lead, *, status: int = 200, **bound_forms):
+def render_lead_page(lead: Lead, *, status: int = 200, **bound_forms):
     can_reassign = _can_reassign(lead)
     forms = {**_forms(lead, can_reassign), **bound_forms}
     list_url = (url_for("leads.index") if "leads.index" in current_app.view_functions
@@ -143,33 +145,33 @@ def _render_show(lead: Lead, *, status: int = 200, **bound_forms):
 
 @bp.get("/<int:lead_id>")
 def show(lead_id: int):
-    return _render_show(_lead(lead_id))
+    return render_lead_page(lead_or_404(lead_id))
 
 
 @bp.post("/<int:lead_id>/status")
 def change_status(lead_id: int):
-    lead = _lead(lead_id)
+    lead = lead_or_404(lead_id)
     form = StatusForm()
     if not form.validate_on_submit():
-        return _render_show(lead, status_form=form, status=400)
+        return render_lead_page(lead, status_form=form, status=400)
     status = LeadStatus(form.status.data)
-    refused = _save(lead, form.version.data, lambda: operations.change_status(
+    refused = save_change(lead, form.version.data, lambda: operations.change_status(
         db.session, lead=lead, status=status, actor=current_user,
         lost_reason=form.lost_reason.data or "", expected_version=form.version.data),
         f"{lead.reference} is now {status.label.lower()}.")
     if refused and form.lost_reason.data:  # keep the reason typed
-        return _kept(lead, refused, status_form=form)
+        return keep_typed(lead, refused, status_form=form)
     return redirect(form.next_url(lead.id))
 
 
 @bp.post("/<int:lead_id>/notes")
 def add_note(lead_id: int):
     """A note adds to the timeline and overwrites nothing, so a stale page may still add one."""
-    lead = _lead(lead_id)
+    lead = lead_or_404(lead_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        return _render_show(lead, note_form=form, status=400)
-    _save(lead, form.version.data,
+        return render_lead_page(lead, note_form=form, status=400)
+    save_change(lead, form.version.data,
           lambda: operations.add_note(db.session, lead=lead, body=form.body.data,
                                       actor=current_user),
           "Your note is added.")
@@ -178,44 +180,44 @@ def add_note(lead_id: int):
 
 @bp.post("/<int:lead_id>/next-action")
 def set_next_action(lead_id: int):
-    lead = _lead(lead_id)
+    lead = lead_or_404(lead_id)
     form = NextActionForm()
     if not form.validate_on_submit():
-        return _render_show(lead, next_action_form=form, status=400)
-    refused = _save(lead, form.version.data, lambda: operations.set_next_action(
+        return render_lead_page(lead, next_action_form=form, status=400)
+    refused = save_change(lead, form.version.data, lambda: operations.set_next_action(
         db.session, lead=lead, on=form.on.data, note=form.note.data or "", actor=current_user,
         expected_version=form.version.data),
         "The next action is saved." if form.on.data else "The next action is cleared.")
     if refused:
-        return _kept(lead, refused, next_action_form=form)
+        return keep_typed(lead, refused, next_action_form=form)
     return redirect(form.next_url(lead.id))
 
 
 @bp.post("/<int:lead_id>/value")
 def set_estimated_value(lead_id: int):
-    lead = _lead(lead_id)
+    lead = lead_or_404(lead_id)
     form = ValueForm()
     if not form.validate_on_submit():
-        return _render_show(lead, value_form=form, status=400)
+        return render_lead_page(lead, value_form=form, status=400)
     value = form.estimated_value.data
-    refused = _save(lead, form.version.data, lambda: estimate.set_estimated_value(
+    refused = save_change(lead, form.version.data, lambda: estimate.set_estimated_value(
         db.session, lead=lead, value=value, currency=form.currency.data, actor=current_user,
         expected_version=form.version.data),
         "The estimated value is saved." if value is not None else
         "The estimated value is cleared.")
     if refused:
-        return _kept(lead, refused, value_form=form)
+        return keep_typed(lead, refused, value_form=form)
     return redirect(form.next_url(lead.id))
 
 
 @bp.post("/<int:lead_id>/not-spam")
 def release_from_spam(lead_id: int):
-    lead = _lead(lead_id)
+    lead = lead_or_404(lead_id)
     form = LeadActionForm()
     if not form.validate_on_submit():
-        return _render_show(lead, release_form=form, status=400)
+        return render_lead_page(lead, release_form=form, status=400)
     now_on = []  # the lead the request is on: this one, or the contact's open lead it joined
-    refused = _save(lead, form.version.data, lambda: now_on.append(spam.release(
+    refused = save_change(lead, form.version.data, lambda: now_on.append(spam.release(
         db.session, lead=lead, actor=current_user, expected_version=form.version.data)),
         lambda: f"{lead.reference} is released from spam and is now "
                 f"{lead.status.label.lower()}." if now_on[-1] is lead else
@@ -226,12 +228,12 @@ def release_from_spam(lead_id: int):
 
 @bp.post("/<int:lead_id>/owner")
 def reassign(lead_id: int):
-    lead = _lead(lead_id)
+    lead = lead_or_404(lead_id)
     form = ReassignForm(owners=timeline.sales_users(db.session), current_owner=lead.owner)
     if not form.validate_on_submit():
-        return _render_show(lead, reassign_form=form, status=400)
+        return render_lead_page(lead, reassign_form=form, status=400)
     owner = db.session.get(User, form.owner.data) if form.owner.data else None
-    _save(lead, form.version.data, lambda: operations.assign(
+    save_change(lead, form.version.data, lambda: operations.assign(
         db.session, lead=lead, owner=owner, actor=current_user,
         expected_version=form.version.data),
         f"{lead.reference} is now with {owner.name}." if owner else
@@ -242,17 +244,17 @@ def reassign(lead_id: int):
 @bp.post("/<int:lead_id>/merge")
 def merge(lead_id: int):
     """Fold another lead (named by its reference) into this one."""
-    lead = _lead(lead_id)
+    lead = lead_or_404(lead_id)
     form = MergeForm()
     if not form.validate_on_submit():
-        return _render_show(lead, merge_form=form, status=400)
+        return render_lead_page(lead, merge_form=form, status=400)
     source = form.source
 
     def merge_into_this_lead():
         operations.check_version(lead, form.version.data)
         merging.merge(db.session, source=source, target=lead, actor=current_user)
 
-    _save(lead, form.version.data, merge_into_this_lead,
+    save_change(lead, form.version.data, merge_into_this_lead,
           f"{source.reference} is merged into this lead.")
     return redirect(form.next_url(lead.id))
 
@@ -261,33 +263,14 @@ def merge(lead_id: int):
 def email_contact(lead_id: int):
     """Write to the contact. On a stale page the message is kept and the page shown again,
     so the writer sees what changed (perhaps a colleague's email) before sending."""
-    lead = _lead(lead_id)
+    lead = lead_or_404(lead_id)
     form = EmailContactForm()
     if not form.validate_on_submit():
-        return _render_show(lead, email_form=form, status=400)
-    refused = _save(lead, form.version.data, lambda: operations.email_contact(
+        return render_lead_page(lead, email_form=form, status=400)
+    refused = save_change(lead, form.version.data, lambda: operations.email_contact(
         db.session, lead=lead, subject=form.subject.data, body=form.body.data,
         actor=current_user, expected_version=form.version.data),
         f"Your email to {lead.contact_email} is queued; it goes out within a minute.")
     if refused:
-        return _kept(lead, refused, email_form=form)
-    return redirect(form.next_url(lead.id))
-
-
-@bp.post("/<int:lead_id>/contact")
-def update_contact(lead_id: int):
-    """Correct the contact's or company's details. A refused or stale save shows the page
-    again with what was typed."""
-    lead = _lead(lead_id)
-    form = ContactDetailsForm()
-    if not form.validate_on_submit():
-        return _render_show(lead, contact_form=form, status=400)
-    changed = []
-    refused = _save(lead, form.version.data, lambda: changed.extend(contacts.update_contact(
-        db.session, lead=lead, actor=current_user, expected_version=form.version.data,
-        **form.details())),
-        lambda: "The contact details are saved." if changed else
-        "Nothing to save: the details were already these.")
-    if refused:
-        return _kept(lead, refused, contact_form=form)
+        return keep_typed(lead, refused, email_form=form)
     return redirect(form.next_url(lead.id))

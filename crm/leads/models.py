@@ -48,6 +48,9 @@ class Company(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+ERASED_DOMAIN = "erased.invalid"  # an erased contact's address: never delivered (RFC 2606)
+
+
 class Contact(db.Model):
     __tablename__ = "contacts"
 
@@ -61,6 +64,11 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     company: Mapped[Company | None] = relationship()
+
+    @property
+    def erased(self) -> bool:
+        """Whether their personal data was erased at their request (``crm.leads.erasure``)."""
+        return self.email.endswith("@" + ERASED_DOMAIN)
 
 
 def _where(condition: str) -> dict:
