@@ -216,3 +216,22 @@ def update_settings(session, *, max_links: int, moderation_words: list[str],
     settings.blocked_ips = blocked_ips
     settings.auto_approve_known_authors = auto_approve_known_authors
     record_event(session, actor=actor, action="moderation.settings_changed", obj=settings)
+
+
+ANONYMOUS = "Anonymous"
+
+
+def anonymise_comments_by(session, email: str, *, erased_email: str) -> int:
+    """A reader's comments, once they asked us to erase their personal data: kept (their
+    replies hang from them) but no longer theirs: "Anonymous", no email, website, IP address,
+    browser or reply notifications. Staff replies are staff's own. Returns how many."""
+    comments = session.scalars(select(Comment).where(
+        func.lower(Comment.author_email) == email.strip().lower(),
+        Comment.staff_author_id.is_(None))).all()
+    for comment in comments:
+        comment.author_name, comment.author_email = ANONYMOUS, erased_email
+        comment.author_url = comment.ip = comment.user_agent = None
+        comment.notify_replies = False
+    for article_id in {comment.article_id for comment in comments}:
+        invalidate(session, article_id)  # the public thread showed their name
+    return len(comments)

@@ -3,7 +3,8 @@
 What identifies them goes from every record that holds it: the contact, the inquiries they
 sent (fields as sent, message, IP address, browser), their details in the timelines and emails
 of their leads, and the name typed to accept a quote. The leads, quotes and timelines stay, as
-records of the business done, and the company stays: it is not a person.
+records of the business done, and the company stays: it is not a person. Their article comments stay
+too, as "Anonymous" (as WordPress erases a commenter).
 """
 
 import re
@@ -11,6 +12,7 @@ import re
 from markupsafe import escape
 from sqlalchemy import or_, select
 
+from crm.articles.moderation import anonymise_comments_by
 from crm.audit.operations import record_event
 from crm.leads.models import ERASED_DOMAIN, Activity, ActivityKind, Inquiry, Lead
 from crm.leads.operations import LeadError, check_version, record_activity, touch
@@ -60,6 +62,7 @@ def erase_contact(session, *, lead: Lead, actor, confirm_email: str,
         quote.accepted_ip = None
         quote.decline_reason = scrub(quote.decline_reason)
     _scrub_emails(session, scrub, old_email, contact.email, lead_ids, [q.id for q in quotes])
+    comments = anonymise_comments_by(session, old_email, erased_email=contact.email)
 
     for shown in leads:
         if shown.contact_id == contact.id:
@@ -68,7 +71,8 @@ def erase_contact(session, *, lead: Lead, actor, confirm_email: str,
         record_activity(session, lead=shown, kind=ActivityKind.CONTACT, actor=actor,
                         body="The contact's personal data was erased, at their request.")
     references = sorted(shown.reference for shown in leads)
-    record_event(session, actor=actor, action="contact.erased", obj=contact, leads=references)
+    record_event(session, actor=actor, action="contact.erased", obj=contact, leads=references,
+                 comments=comments)
     return references
 
 

@@ -164,3 +164,26 @@ def test_a_stale_erasure_is_refused_with_who_changed_the_lead(ana, client, auth)
     assert response.status_code == 409
     assert "changed by Olga Owner" in text(response)
     assert first.contact.name == PERSONAL[0]
+
+
+def test_their_article_comments_stay_as_anonymous(ana, client):
+    """As WordPress erases a commenter: the words stay (replies hang from them), the person
+    goes, from the public thread too."""
+    from tests.factories import make_article, make_comment
+
+    article = make_article()
+    theirs = make_comment(article, author_name="Ana Kowalska", author_email="ANA.K@acme.example",
+                          author_url="https://ana.example", notify_replies=True)
+    other = make_comment(article, author_name="Rita Reader")
+    assert "Ana Kowalska" in client.get(f"/articles/{article.slug}").get_data(as_text=True)
+
+    erasure.erase_contact(db.session, lead=ana["first"], actor=make_user(role="admin"),
+                          confirm_email=PERSONAL[1], expected_version=None)
+    db.session.commit()
+
+    assert (theirs.author_name, theirs.author_url, theirs.ip, theirs.user_agent) == (
+        "Anonymous", None, None, None)
+    assert theirs.author_email.endswith("@erased.invalid") and not theirs.notify_replies
+    assert other.author_name == "Rita Reader" and other.ip == "192.0.2.10"
+    page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "Ana Kowalska" not in page and "Anonymous" in page and theirs.body in page
