@@ -1,12 +1,15 @@
-"""The lead page's actions on who asked: correcting their details, and erasing their personal
-data at their request."""
+"""The lead page's actions on who asked: correcting their details, and, at their request,
+showing them or erasing the personal data we hold."""
 
-from flask import abort, redirect
+import json
+
+from flask import Response, abort, redirect
 from flask_login import current_user
 
 from crm.auth.models import Role
+from crm.core.forms import Form
 from crm.extensions import db
-from crm.leads import contacts, erasure
+from crm.leads import contact_export, contacts, erasure
 from crm.leads.blueprint import bp
 from crm.leads.detail_forms import ContactDetailsForm, EraseContactForm
 from crm.leads.detail_views import keep_typed, lead_or_404, render_lead_page, save_change
@@ -47,3 +50,19 @@ def erase_contact(lead_id: int):
     if refused:
         return keep_typed(lead, refused, erase_form=form)
     return redirect(form.next_url(lead.id))
+
+
+@bp.post("/<int:lead_id>/contact-data")
+def export_contact_data(lead_id: int):
+    """Everything held about the contact, as a JSON file to send them: admins only."""
+    if current_user.role is not Role.ADMIN:
+        abort(403)
+    lead = lead_or_404(lead_id)
+    if not Form().validate_on_submit():  # the CSRF token alone
+        abort(400)
+    data = contact_export.contact_data(db.session, lead.contact, actor=current_user)
+    db.session.commit()
+    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"Content-Disposition": "attachment; "
+                             f'filename="contact-{lead.contact_id}.json"',
+                             "Cache-Control": "no-store"})

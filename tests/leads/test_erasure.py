@@ -126,7 +126,7 @@ def test_only_admins_see_and_use_the_erasure(ana, client, auth):
     first = ana["first"]
     auth.login(ana["owner"])
     page = text(client.get(f"/dashboard/leads/{first.id}"))
-    assert "Erase the contact's personal data" not in page
+    assert "The contact's personal data" not in page
     response = client.post(f"/dashboard/leads/{first.id}/erase-contact", data={
         "version": first.version, "confirm_email": PERSONAL[1]})
     assert response.status_code == 403 and first.contact.name == PERSONAL[0]
@@ -134,7 +134,7 @@ def test_only_admins_see_and_use_the_erasure(ana, client, auth):
 
     auth.login("admin")
     page = text(client.get(f"/dashboard/leads/{first.id}"))
-    assert "Erase the contact's personal data" in page and "There is no undo." in page
+    assert "Download their data" in page and "There is no undo." in page
     response = client.post(f"/dashboard/leads/{first.id}/erase-contact", data={
         "version": first.version, "confirm_email": "someone@else.example"})
     assert response.status_code == 400
@@ -187,3 +187,35 @@ def test_their_article_comments_stay_as_anonymous(ana, client):
     assert other.author_name == "Rita Reader" and other.ip == "192.0.2.10"
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
     assert "Ana Kowalska" not in page and "Anonymous" in page and theirs.body in page
+
+
+def test_an_admin_downloads_everything_held_about_the_contact(ana, client, auth):
+    """What the privacy notice offers to show: one file, for the admin to send them."""
+    from tests.factories import make_comment
+
+    make_comment(author_name="Ana Kowalska", author_email=PERSONAL[1], body="Nice article.")
+    first = ana["first"]
+    auth.login(ana["owner"])
+    assert client.post(f"/dashboard/leads/{first.id}/contact-data").status_code == 403
+    auth.logout()
+    admin = auth.login("admin")
+    response = client.post(f"/dashboard/leads/{first.id}/contact-data")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "no-store"
+    data = response.get_json()
+    assert data["contact"]["email"] == PERSONAL[1] and data["contact"]["phone"] == PERSONAL[2]
+    assert data["company"]["name"] == "Acme Nutrition"
+    assert [r["reference"] for r in data["requests"]] == [
+        first.reference, ana["second"].reference]
+    assert data["requests"][0]["fields_as_sent"]["message"] == ["Call Ana Kowalska."]
+    assert data["requests"][0]["ip_address"] == "198.51.100.1"
+    timeline = [entry["text"] for entry in data["leads"][0]["timeline"]]
+    assert "Ana Kowalska prefers calls." in timeline  # staff notes about them are theirs too
+    [quote] = data["quotes"]
+    assert quote["accepted_by"] == "Ana Kowalska" and quote["total"] == str(ana["quote"].total)
+    assert {email["subject"] for email in data["emails_to_them"]} >= {
+        f"We have your quote request {first.reference}"}
+    assert [c["text"] for c in data["article_comments"]] == ["Nice article."]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "contact.exported"))
+    assert event.actor_id == admin.id and event.object_id == first.contact_id
