@@ -36,9 +36,8 @@ def update_contact(lead_id: int):
 
 @bp.post("/<int:lead_id>/erase-contact")
 def erase_contact(lead_id: int):
-    """Erase the contact's personal data, at their request: admins only, as there is no undo."""
-    if current_user.role is not Role.ADMIN:
-        abort(403)
+    """Erase the contact's personal data, at their request (there is no undo)."""
+    _admins_only()
     lead = lead_or_404(lead_id)
     form = EraseContactForm()
     if not form.validate_on_submit():
@@ -54,9 +53,8 @@ def erase_contact(lead_id: int):
 
 @bp.post("/<int:lead_id>/contact-data")
 def export_contact_data(lead_id: int):
-    """Everything held about the contact, as a JSON file to send them: admins only."""
-    if current_user.role is not Role.ADMIN:
-        abort(403)
+    """Everything held about the contact, as a JSON file to send them."""
+    _admins_only()
     lead = lead_or_404(lead_id)
     if not Form().validate_on_submit():  # the CSRF token alone
         abort(400)
@@ -66,3 +64,9 @@ def export_contact_data(lead_id: int):
                     headers={"Content-Disposition": "attachment; "
                              f'filename="contact-{lead.contact_id}.json"',
                              "Cache-Control": "no-store"})
+
+
+def _admins_only() -> None:
+    """A person's data, all of it at once, shown or erased for good: for admins alone."""
+    if current_user.role is not Role.ADMIN:
+        abort(403)
