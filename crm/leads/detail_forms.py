@@ -29,7 +29,7 @@ from crm.core.urls import is_safe_next
 from crm.extensions import db
 from crm.intake.requests import COMPANY_TYPES
 from crm.leads.estimate import MAX_VALUE
-from crm.leads.models import LeadStatus
+from crm.leads.models import ActivityKind, LeadStatus
 from crm.leads.timeline import find_lead
 from crm.quotes.models import CURRENCIES
 
@@ -58,6 +58,12 @@ class LeadActionForm(Form):
 
 
 class NoteForm(LeadActionForm):
+    """A note, or a call or meeting with the contact: what was said, for the timeline."""
+
+    kind = SelectField("Log", id="note-kind", default=ActivityKind.NOTE.value, choices=[
+        SelectChoice(ActivityKind.NOTE.value, "A note"),
+        SelectChoice(ActivityKind.CALL.value, "A call with the contact"),
+        SelectChoice(ActivityKind.MEETING.value, "A meeting with the contact")])
     body = TextAreaField("Note", id="note-body", filters=[_strip],
                          validators=[DataRequired("Write the note first."), _at_most(5000)],
                          description="Staff only: never sent to the customer.")

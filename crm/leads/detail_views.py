@@ -29,7 +29,7 @@ from crm.leads.detail_forms import (
     StatusForm,
     ValueForm,
 )
-from crm.leads.models import Lead, LeadStatus
+from crm.leads.models import ActivityKind, Lead, LeadStatus
 from crm.leads.operations import TRANSITIONS, LeadConflict, LeadError
 
 S = LeadStatus
@@ -171,10 +171,10 @@ def add_note(lead_id: int):
     form = NoteForm()
     if not form.validate_on_submit():
         return render_lead_page(lead, note_form=form, status=400)
-    save_change(lead, form.version.data,
-          lambda: operations.add_note(db.session, lead=lead, body=form.body.data,
-                                      actor=current_user),
-          "Your note is added.")
+    kind = ActivityKind(form.kind.data)
+    save_change(lead, form.version.data, lambda: operations.add_note(
+        db.session, lead=lead, body=form.body.data, actor=current_user, kind=kind),
+        "Your note is added." if kind is ActivityKind.NOTE else f"The {kind.value} is logged.")
     return redirect(form.next_url(lead.id))
 
 

@@ -249,6 +249,11 @@ class ActivityKind(enum.Enum):
     QUOTE = "quote"
     CONTACT = "contact"  # the contact's or company's details corrected
     VALUE = "value"  # the estimated value set, changed or cleared
+    CALL = "call"  # a phone call with the contact, as staff logged it
+    MEETING = "meeting"
+
+
+NOTE_KINDS = (ActivityKind.NOTE, ActivityKind.CALL, ActivityKind.MEETING)  # the note box's
 
 
 class Activity(db.Model):

@@ -14,6 +14,7 @@ from crm.core.urls import external_url
 from crm.core.worktime import add_working_hours
 from crm.leads.models import (
     LEAD_CLOSED_TO_ANSWERS,
+    NOTE_KINDS,
     Activity,
     ActivityKind,
     AssignmentCursor,
@@ -251,15 +252,19 @@ def set_status(session, lead: Lead, status: LeadStatus) -> None:
     lead.status = status
 
 
-def add_note(session, *, lead: Lead, body: str, actor) -> Activity:
-    """A staff-only note on the timeline."""
+def add_note(session, *, lead: Lead, body: str, actor,
+             kind: ActivityKind = ActivityKind.NOTE) -> Activity:
+    """A staff-only note on the timeline, or a call or meeting with the contact, logged with
+    what was said. Any of them answers the lead."""
     check_version(lead, None)
+    if kind not in NOTE_KINDS:
+        raise LeadError("Log a note, a call or a meeting.")
     body = body.strip()
     if not body:
         raise LeadError("Write the note first.")
     touch(lead, actor)
     mark_answered(lead)
-    return record_activity(session, lead=lead, kind=ActivityKind.NOTE, actor=actor, body=body)
+    return record_activity(session, lead=lead, kind=kind, actor=actor, body=body)
 
 
 def set_next_action(session, *, lead: Lead, on: date | None, note: str, actor,

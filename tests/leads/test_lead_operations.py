@@ -426,3 +426,17 @@ def test_email_needs_a_subject_and_a_message(lead, subject, body):
                                  actor=make_user(role="sales"))
     db.session.rollback()
     assert not _emails(template="lead_message")
+
+
+def test_a_call_or_meeting_is_logged_with_what_was_said_and_answers_the_lead(catalog):
+    owner = make_user(role="sales")
+    lead = submit().lead
+    assert lead.first_responded_at is None
+    call = operations.add_note(db.session, lead=lead, body=" Agreed on USP grade. ", actor=owner,
+                          kind=ActivityKind.CALL)
+    db.session.commit()
+    assert (call.kind, call.body, call.actor_id) == (ActivityKind.CALL, "Agreed on USP grade.",
+                                                     owner.id)
+    assert lead.first_responded_at is not None  # a call is a first response, as a note is
+    with pytest.raises(LeadError, match="Log a note, a call or a meeting"):
+        operations.add_note(db.session, lead=lead, body="x", actor=owner, kind=ActivityKind.STATUS)

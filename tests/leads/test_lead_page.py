@@ -207,6 +207,20 @@ def test_add_a_note(client, auth, lead):
     assert note.body == "Asked for a sample of the USP grade." and note.actor_id == user.id
 
 
+def test_log_a_meeting_from_the_note_box(client, auth, lead):
+    auth.login("sales")
+    response = post(client, lead, "notes", kind="meeting", body="Visited their plant.")
+    page = response.get_data(as_text=True)
+    assert "The meeting is logged." in page and "Visited their plant." in page
+    meeting = db.session.scalars(select(Activity).where(
+        Activity.kind == ActivityKind.MEETING)).one()
+    assert meeting.body == "Visited their plant."
+    response = client.post(url(lead, "notes"), data={"version": lead.version, "kind": "status",
+                                                      "body": "Sneaky."})
+    assert response.status_code == 400 and "Not a valid choice" in response.get_data(
+        as_text=True)
+
+
 def test_a_note_that_is_too_long_is_kept_on_the_page_with_the_error(client, auth, lead):
     auth.login("sales")
     response = client.post(url(lead, "notes"), data={"version": lead.version,
