@@ -1,6 +1,6 @@
 """Follow-up: each owner's digest of overdue next actions, unanswered leads and quotes about
 to expire; the admins' also lists such leads and quotes whose owner is no longer active in
-sales (nobody else hears of them)."""
+sales (nobody else hears of them), or is away (their digest waits for their return)."""
 
 from collections import defaultdict
 from datetime import date, timedelta
@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 
 from crm.auth.models import Role, User
+from crm.auth.operations import team_today
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import OPEN_STATUSES, Lead
@@ -46,8 +47,9 @@ def quotes_expiring(session, today: date) -> list:
 
 
 def send_digests(session, today: date | None = None) -> int:
-    """Queue one digest per active owner with something to do, and per admin while leads
-    with something to do have no active owner (once a day); returns how many."""
+    """Queue one digest per active owner with something to do (none while they are away),
+    and per admin while leads with something to do have no active owner, or one who is away
+    (once a day); returns how many."""
     today = today or utcnow().date()
     now = utcnow()
     by_owner, orphaned = defaultdict(list), []
@@ -55,15 +57,24 @@ def send_digests(session, today: date | None = None) -> int:
     expiring = quotes_expiring(session, today)
     owners = {u.id: u for u in session.scalars(select(User).where(User.id.in_(
         {lead.owner_id for lead in leads} | {row.owner_id for row in expiring})))}
+    working_day = team_today()
+    away, away_quotes = [], []  # of owners on leave: they get no digest, the admins see them
+
+    def pile(owner, mine: list, theirs: list, orphans: list) -> list:
+        if not can_own_leads(owner):
+            return orphans
+        return theirs if owner.away_on(working_day) else mine
+
     for lead in leads:
         owner = owners[lead.owner_id]
-        (by_owner[owner] if can_own_leads(owner) else orphaned).append(lead)
+        pile(owner, by_owner[owner], away, orphaned).append(lead)
     quotes_of, orphaned_quotes = defaultdict(list), []
     for row in expiring:
         owner = owners[row.owner_id]
-        (quotes_of[owner] if can_own_leads(owner) else orphaned_quotes).append(row)
-    recipients = dict.fromkeys([*by_owner, *quotes_of])
-    if orphaned or orphaned_quotes:
+        pile(owner, quotes_of[owner], away_quotes, orphaned_quotes).append(row)
+    recipients = dict.fromkeys([owner for owner, rows in [*by_owner.items(), *quotes_of.items()]
+                                if rows])
+    if orphaned or orphaned_quotes or away or away_quotes:
         recipients.update(dict.fromkeys(session.scalars(select(User).where(
             User.active.is_(True), User.role == Role.ADMIN).order_by(User.id))))
     sent = 0
@@ -82,6 +93,9 @@ def send_digests(session, today: date | None = None) -> int:
                            "orphaned_quotes": orphaned_quotes[:DIGEST_LIMIT]
                            if recipient.role is Role.ADMIN else [],
                            "orphaned": orphaned[:DIGEST_LIMIT]
+                           if recipient.role is Role.ADMIN else [],
+                           "away": away[:DIGEST_LIMIT] if recipient.role is Role.ADMIN else [],
+                           "away_quotes": away_quotes[:DIGEST_LIMIT]
                            if recipient.role is Role.ADMIN else [],
                            "former_owners": owners,
                            "list_url": external_url("/dashboard/leads/?owner=me"),

@@ -70,6 +70,27 @@ def test_leads_of_an_owner_no_longer_active_reach_the_admins(app):
         assert "no longer active" in body and lead.reference in body and "Gone Seller" in body
 
 
+def test_an_owner_away_gets_no_digest_and_the_admins_see_their_leads(app):
+    """Their digest would wait in an inbox nobody reads: the admins answer or reassign."""
+    from crm.auth.operations import team_today
+
+    seed_catalog()
+    away = make_user(role="sales", name="Vera Away")
+    lead = submit().lead
+    lead.first_response_due_at = utcnow() - timedelta(hours=1)
+    away.away_until = team_today() + timedelta(days=4)
+    admin = make_user(role="admin", name="Ada")
+    db.session.commit()
+    assert send_digests(db.session) == 1
+    db.session.commit()
+    [digest] = _digests()
+    assert digest.recipient == admin.email and "1 whose owner is away" in digest.subject
+    until = away.away_until.strftime("%-d %b")
+    for body in (digest.body_text, digest.body_html):
+        assert "Waiting on someone away" in body and lead.reference in body
+        assert f"owner Vera Away, away until {until}" in body
+
+
 def test_leads_of_an_owner_who_moved_out_of_sales_reach_the_admins(app):
     """A moderator cannot open leads: their digest would list leads they cannot work."""
     seed_catalog()
