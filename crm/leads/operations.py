@@ -68,6 +68,10 @@ def check_version(lead: Lead, expected_version: int | None) -> None:
                            "changes, then try again.")
 
 
+ERASED_CONTACT = ("This contact's personal data was erased at their request: there is no "
+                  "address to write to.")
+
+
 def touch(lead: Lead, actor) -> None:
     """Who saved the lead last, and when."""
     lead.updated_by_id = getattr(actor, "id", None)
@@ -283,6 +287,8 @@ def email_contact(session, *, lead: Lead, subject: str, body: str, actor,
                   expected_version=None) -> None:
     """Write to the lead's contact from the CRM; the email goes through the outbox."""
     check_version(lead, expected_version)
+    if lead.contact.erased:
+        raise LeadError(ERASED_CONTACT)
     if not subject.strip() or not body.strip():
         raise LeadError("Write a subject and a message.")
     activity = record_activity(session, lead=lead, kind=ActivityKind.EMAIL, actor=actor,

@@ -21,7 +21,7 @@ from crm.leads.models import (
     LeadStatus,
     RequestedIngredient,
 )
-from crm.leads.operations import mark_answered, record_activity
+from crm.leads.operations import ERASED_CONTACT, mark_answered, record_activity
 from crm.notifications import notify
 from crm.quotes.models import MAX_MONEY, Quote, QuoteCounter, QuoteLine, QuoteStatus
 from crm.quotes.pricing import line_total, quote_total
@@ -188,6 +188,8 @@ def send_quote(session, *, quote: Quote, actor) -> str:
     if quote.status is not Q.DRAFT:
         raise QuoteError(f"A {quote.status.value} quote cannot be sent again.")
     _refuse_closed_lead(quote.lead)
+    if quote.lead.contact.erased:
+        raise QuoteError(ERASED_CONTACT)
     accepted = session.scalar(select(Quote).where(Quote.number == quote.number,
                                                   Quote.status == Q.ACCEPTED))
     if accepted is not None:

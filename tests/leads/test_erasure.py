@@ -150,6 +150,7 @@ def test_only_admins_see_and_use_the_erasure(ana, client, auth):
     page = text(response)
     assert "The contact's personal data is erased" in page
     assert PERSONAL[0] not in page and PERSONAL[1] not in page and "Already erased." in page
+    assert "Email the contact" not in page  # no address is left to write to
 
 
 def test_a_stale_erasure_is_refused_with_who_changed_the_lead(ana, client, auth):
@@ -219,3 +220,21 @@ def test_an_admin_downloads_everything_held_about_the_contact(ana, client, auth)
     assert [c["text"] for c in data["article_comments"]] == ["Nice article."]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "contact.exported"))
     assert event.actor_id == admin.id and event.object_id == first.contact_id
+
+
+def test_nobody_writes_to_an_erased_contact(ana):
+    """No address is left: an email or a quote to them is refused, not queued to bounce."""
+    from crm.quotes.operations import QuoteError
+
+    first, owner = ana["first"], ana["owner"]
+    open_lead = ana["second"]
+    draft, _ = quotes.draft_from_lead(db.session, lead=open_lead, actor=owner)
+    db.session.commit()
+    erasure.erase_contact(db.session, lead=first, actor=make_user(role="admin"),
+                          confirm_email=PERSONAL[1], expected_version=None)
+    db.session.commit()
+    with pytest.raises(LeadError, match="personal data was erased"):
+        leads.email_contact(db.session, lead=open_lead, subject="Hello", body="Still there?",
+                            actor=owner)
+    with pytest.raises(QuoteError, match="personal data was erased"):
+        quotes.send_quote(db.session, quote=draft, actor=owner)
