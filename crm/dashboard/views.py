@@ -12,6 +12,7 @@ from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads import charts
 from crm.leads import overview as lead_overview
+from crm.leads.sources import SOURCE_DAYS, request_sources
 from crm.leads.views import lead_age
 from crm.quotes import queries as quote_queries
 
@@ -64,5 +65,6 @@ def _render_overview(away_form: AwayForm | None = None, status: int = 200):
         quote_days={"expiring": quote_queries.EXPIRING_DAYS,
                     "accepted": quote_queries.ACCEPTED_DAYS},
         away_form=away_form, away=current_user.away_on(today),
+        sources=request_sources(db.session, now=now), source_days=SOURCE_DAYS,
         errors=away_form.error_list() if away_form is not None else [],
     ), status

@@ -166,6 +166,8 @@ class Inquiry(db.Model):
     """A quote request exactly as it was sent; never edited afterwards."""
 
     __tablename__ = "inquiries"
+    # The overview's "where requests come from": a stretch of dates, grouped by page.
+    __table_args__ = (Index("ix_inquiries_sources", "created_at", "spam_score", "source_page"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)

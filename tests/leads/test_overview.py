@@ -11,7 +11,7 @@ from crm.extensions import db
 from crm.leads import overview as queries
 from crm.leads.charts import funnel_chart, week_chart
 from tests.conftest import recorded_statements
-from tests.factories import make_user, seed_catalog
+from tests.factories import make_user, quote_request, seed_catalog, submit
 from tests.leads.test_lead_list import get, lead
 
 HOME = "/dashboard/"
@@ -195,4 +195,28 @@ def test_the_overview_runs_a_fixed_number_of_statements(client, auth, catalog):
     make(5, 0)
     few = statements()
     make(55, 5)
-    assert statements() == few <= 8  # login user, 5 overview queries, staff names, quotes
+    assert statements() == few <= 9  # login user, 5 overview queries, staff names, quotes,
+    # the sources
+
+
+def test_the_overview_says_where_requests_come_from(client, auth, catalog):
+    """The page people were reading when they asked, over the last 30 days: most first, this
+    site's pages by their path, spam and older requests left out."""
+    article = "https://crm.example.test/articles/l-serine-in-sleep-formulas"
+    for page in (article, article, "https://www.google.com/search?q=serine", None):
+        submit(quote_request(source_page=page))
+    submit(quote_request(source_page="https://spam.example/"), honeypot="x")
+    old = submit(quote_request(source_page="https://crm.example.test/articles/old-news"))
+    old.created_at = utcnow() - timedelta(days=31)
+    db.session.commit()
+    auth.login("sales")
+    page = client.get("/dashboard/").get_data(as_text=True)
+    table = page[page.index('class="table table-sm small mb-0 request-sources"'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr><td>(.*?)</td><td class=\"text-end\">(\d+)</td></tr>", table)
+    assert rows == [
+        ('<a href="/articles/l-serine-in-sleep-formulas">/articles/l-serine-in-sleep-formulas</a>',
+         "2"),
+        ("<span>www.google.com</span>", "1"),
+        ('<span class="text-secondary">No page: the address typed, a bookmark or an email</span>',
+         "1")]
