@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 
 from crm.auth.models import User
 from crm.core.types import utcnow
+from crm.core.urls import external_url
+from crm.demo import ARTICLE_SLUG
 from crm.intake.operations import submit_inquiry
 from crm.intake.requests import LineRequest, QuoteRequest
 from crm.leads import operations as leads
-from crm.leads.models import Lead, LeadStatus
+from crm.leads.models import ActivityKind, Lead, LeadStatus
 from crm.quotes import operations as quotes
 
 L = LineRequest
@@ -57,14 +59,22 @@ REQUESTS = [
 ]
 
 
+# The page each request was sent from (the overview's "where requests come from"): the demo
+# article, an ingredient's page, a search engine, or none.
+SOURCES = [f"/articles/{ARTICLE_SLUG}", "/ingredients/pyridoxine-hydrochloride", None,
+           "https://www.google.com/", f"/articles/{ARTICLE_SLUG}"]
+
+
 def seed_demo_leads(session) -> int:
     """Send the demo requests once (none if any lead exists); return how many were sent."""
     if session.scalar(select(func.count()).select_from(Lead)):
         return 0
     sales = session.scalar(select(User).where(User.email == "sales@example.com"))
     for n, (company, name, email, country, plan, lines, status) in enumerate(REQUESTS):
+        source = SOURCES[n]
         request = QuoteRequest(company=company, name=name, email=email, country=country,
-                               consent=True, lines=lines, **plan)
+                               consent=True, lines=lines, **plan, source_page=source and (
+                                   external_url(source) if source.startswith("/") else source))
         request.submitted = {"company": [company], "name": [name], "email": [email]}
         inquiry = submit_inquiry(session, request=request, submission_key=f"demo-{n}",
                                  seconds_to_fill=60.0, honeypot="", ip=None,
@@ -73,8 +83,8 @@ def seed_demo_leads(session) -> int:
         if sales is None or status == "new":
             continue
         leads.change_status(session, lead=lead, status=LeadStatus.CONTACTED, actor=sales)
-        leads.add_note(session, lead=lead, actor=sales,
-                       body=f"Called {name.split()[0]}: volumes confirmed, sending documents.")
+        leads.add_note(session, lead=lead, actor=sales, kind=ActivityKind.CALL,
+                       body=f"{name.split()[0]}: volumes confirmed, sending documents.")
         next_step = "Send the quote"
         if status == "quoted":
             leads.change_status(session, lead=lead, status=LeadStatus.QUALIFIED, actor=sales)

@@ -7,7 +7,7 @@ from crm.auth.models import Role, User
 from crm.catalog.models import Ingredient, PriceTier
 from crm.devserver import prepare
 from crm.extensions import db
-from crm.leads.models import Lead, LeadStatus
+from crm.leads.models import Activity, ActivityKind, Lead, LeadStatus
 from crm.notifications.models import OutboxEmail
 from crm.quotes.models import Quote, QuoteStatus
 from tests.factories import seed_catalog, submit
@@ -41,6 +41,10 @@ def test_seed_demo_sends_quote_requests_once_and_works_some(runner):
     assert quote.lead.status is LeadStatus.QUOTED
     assert any(line.warnings for lead in leads for inquiry in lead.inquiries
                for line in inquiry.lines)  # staff see what the catalog flags
+    sources = [lead.inquiries[0].source_page for lead in leads]
+    assert sources[0].endswith("/articles/formulating-with-l-serine") and None in sources
+    assert db.session.scalar(select(func.count()).select_from(Activity).where(
+        Activity.kind == ActivityKind.CALL)) == 2  # the calls sales logged
     assert db.session.scalar(select(func.count()).select_from(OutboxEmail).where(
         OutboxEmail.template == "inquiry_ack")) == 5
     second = runner.invoke(args=["crm", "seed-demo"])
