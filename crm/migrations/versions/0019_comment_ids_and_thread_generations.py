@@ -1,5 +1,4 @@
-"""comments: ids are never reused on SQLite, and a reply says whom it answers;
-thread_cache: generations
+"""comments: ids never reused on SQLite, a reply says whom it answers; thread generations
 
 Revision ID: 0019
 Revises: 0018
