@@ -60,11 +60,13 @@ def erase_contact(session, *, lead: Lead, actor, confirm_email: str,
         if quote.accepted_by_name:
             quote.accepted_by_name = ERASED
         quote.accepted_ip = None
-        quote.decline_reason = scrub(quote.decline_reason)
+        quote.decline_reason, quote.notes = scrub(quote.decline_reason), scrub(quote.notes)
     _scrub_emails(session, scrub, old_email, contact.email, lead_ids, [q.id for q in quotes])
     comments = anonymise_comments_by(session, old_email, erased_email=contact.email)
 
     for shown in leads:
+        shown.next_action_note = scrub(shown.next_action_note)
+        shown.lost_reason = scrub(shown.lost_reason)
         if shown.contact_id == contact.id:
             copy_who(shown)
         touch(shown, actor)

@@ -44,6 +44,9 @@ def ana(app):
     db.session.commit()
     second = submit(quote_request(**typed)).lead
     assert second.id != first.id
+    second.next_action_note = "Call Ana Kowalska back"
+    quote.notes = "Prepared for Ana Kowalska."
+    db.session.commit()
     return {"owner": owner, "first": first, "second": second, "quote": quote}
 
 
@@ -55,7 +58,7 @@ def everything_stored() -> str:
             rows.append(json.dumps({c.key: getattr(row, c.key)
                                     for c in model.__table__.columns}, default=str))
     quote = db.session.scalars(select(erasure.Quote)).all()
-    rows += [f"{q.accepted_by_name} {q.accepted_ip} {q.decline_reason}" for q in quote]
+    rows += [f"{q.accepted_by_name} {q.accepted_ip} {q.decline_reason} {q.notes}" for q in quote]
     return "\n".join(rows)
 
 
