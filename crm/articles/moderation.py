@@ -16,7 +16,9 @@ from crm.articles.rendering import clean_text, render_comment
 from crm.articles.thread_cache import invalidate
 from crm.audit.operations import record_event
 from crm.core.database import is_row_id
+from crm.core.privacy import scrubber
 from crm.core.types import utcnow
+from crm.notifications.operations import erase_from_emails
 
 P, A, S, T = (CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM,
               CommentStatus.TRASH)
@@ -221,10 +223,10 @@ def update_settings(session, *, max_links: int, moderation_words: list[str],
 ANONYMOUS = "Anonymous"
 
 
-def anonymise_comments_by(session, email: str, *, erased_email: str) -> int:
+def anonymise_comments_by(session, email: str, *, erased_email: str) -> list[int]:
     """A reader's comments, once they asked us to erase their personal data: kept (their
     replies hang from them) but no longer theirs: "Anonymous", no email, website, IP address,
-    browser or reply notifications. Staff replies are staff's own. Returns how many."""
+    browser or reply notifications. Staff replies are staff's own. Returns their ids."""
     comments = session.scalars(select(Comment).where(
         func.lower(Comment.author_email) == email.strip().lower(),
         Comment.staff_author_id.is_(None))).all()
@@ -234,4 +236,31 @@ def anonymise_comments_by(session, email: str, *, erased_email: str) -> int:
         comment.notify_replies = False
     for article_id in {comment.article_id for comment in comments}:
         invalidate(session, article_id)  # the public thread showed their name
-    return len(comments)
+    return [comment.id for comment in comments]
+
+
+ERASED_AUTHOR = "erased@erased.invalid"  # never delivered (RFC 2606)
+
+
+def erase_author(session, *, comment: Comment, actor, confirm_email: str) -> list[int]:
+    """A reader's personal data, erased at their request: every comment they wrote from that
+    address stays as "Anonymous" (``anonymise_comments_by``), and their names, address and
+    websites go from the emails about those comments (moderators' alerts, reply notices) and
+    from those to them; one to them not sent yet never is. ``confirm_email``: their address,
+    typed again (there is no undo). Returns the ids of their comments."""
+    if comment.staff_author_id is not None:
+        raise ModerationError("A staff reply is the staff member's own: nothing to erase.")
+    email = comment.author_email.strip().lower()
+    if email == ERASED_AUTHOR or email.endswith("@erased.invalid"):
+        raise ModerationError("This author's personal data is already erased.")
+    if confirm_email.strip().lower() != email:
+        raise ModerationError("Type the author's email address exactly as shown, to confirm.")
+    theirs = session.execute(select(Comment.author_name, Comment.author_url).where(
+        func.lower(Comment.author_email) == email, Comment.staff_author_id.is_(None))).all()
+    scrub = scrubber([email, *{detail for row in theirs for detail in row}])
+    ids = anonymise_comments_by(session, email, erased_email=ERASED_AUTHOR)
+    erase_from_emails(session, scrub, address=email, new_address=ERASED_AUTHOR,
+                      about={Comment.__tablename__: ids})
+    record_event(session, actor=actor, action="comment.author_erased", obj=comment,
+                 comments=len(ids))
+    return ids

@@ -197,3 +197,11 @@ class ModerationSettingsForm(Form):
         names = ("max_links", "moderation_words", "block_words", "blocked_emails",
                  "blocked_ips", "auto_approve_known_authors")
         return {name: self[name].data for name in names}
+
+
+class EraseAuthorForm(Form):
+    """The author's email address typed again: erasing their personal data has no undo."""
+
+    confirm_email = StringField("Their email address, to confirm", id="erase-author-confirm",
+                                validators=[DataRequired("Type the author's email address "
+                                                         "to confirm.")])

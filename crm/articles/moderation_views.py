@@ -24,6 +24,7 @@ from crm.articles.moderation import (
     block_author,
     blocked_kinds,
     edit_comment,
+    erase_author,
     moderate,
     moderate_many,
     reply_as_staff,
@@ -34,6 +35,7 @@ from crm.articles.moderation_forms import (
     ACTION_DONE,
     BulkActionForm,
     EditCommentForm,
+    EraseAuthorForm,
     ModerationSettingsForm,
     QueueFilterForm,
     ReturnForm,
@@ -45,6 +47,7 @@ from crm.auth.models import Role
 from crm.core.forms import render_form_page
 from crm.core.types import utcnow
 from crm.extensions import db
+from crm.leads.queries import lead_of_contact
 
 bp = staff_blueprint("moderation", __name__, roles=(Role.MODERATOR,),
                      url_prefix="/dashboard/moderation")
@@ -128,7 +131,7 @@ def _render_show(comment: Comment, *, edit_form=None, reply_form=None, status: i
         errors=reply_form.error_list() if reply_form else [],
         history=queries.comment_history(db.session, comment.id),
         edit_form=edit_form or EditCommentForm(obj=comment),
-        reply_form=reply_form or StaffReplyForm(),
+        reply_form=reply_form or StaffReplyForm(), erase_author_form=EraseAuthorForm(),
     ), status
 
 
@@ -193,6 +196,28 @@ def unblock(comment_id: int, what: str):
         _run(lambda: unblock_author(db.session, comment=comment, what=what, actor=current_user),
              f"{value} is no longer blocked.")
     return redirect(form.next_url(url_for(".show", comment_id=comment_id)))
+
+
+@bp.post("/<int:comment_id>/erase-author")
+@allow(Role.ADMIN)
+def erase_author_data(comment_id: int):
+    """Erase the author's personal data, at their request. One who also asked for quotes is
+    erased from their lead's page, which erases their comments too."""
+    comment = _comment(comment_id)
+    form = EraseAuthorForm()
+    if not form.validate_on_submit():
+        flash(form.confirm_email.errors[0] if form.confirm_email.errors else
+              "The form had expired. Please send it again.", "error")
+    elif (lead_id := lead_of_contact(db.session, comment.author_email)) is not None:
+        flash(Markup('They also asked us for quotes: erase them from <a href="{}">their lead'
+                     '</a>, which erases their comments too.').format(
+                         url_for("leads.show", lead_id=lead_id)), "error")
+    else:
+        _run(lambda: erase_author(db.session, comment=comment, actor=current_user,
+                                  confirm_email=form.confirm_email.data),
+             lambda ids: f"The author's personal data is erased: {len(ids)} comment"
+                         f"{'s' if len(ids) != 1 else ''} now signed “Anonymous”.")
+    return redirect(url_for(".show", comment_id=comment_id))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

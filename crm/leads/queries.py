@@ -14,7 +14,7 @@ from crm.auth.models import Role, User, owner_label
 from crm.auth.operations import team_today
 from crm.catalog.models import Ingredient
 from crm.core.paging import PAGE_SIZE, limited, page_number
-from crm.leads.models import OPEN_STATUSES, Lead, LeadStatus, RequestedIngredient
+from crm.leads.models import OPEN_STATUSES, Contact, Lead, LeadStatus, RequestedIngredient
 from crm.leads.search import search_condition
 
 COUNT_CAP = 1000  # "1,000+" beyond this
@@ -261,3 +261,11 @@ def staff(session) -> Staff:
 def ingredient_choices(session) -> list[tuple[int, str]]:
     return [tuple(row) for row in session.execute(
         select(Ingredient.id, Ingredient.name).order_by(Ingredient.name))]
+
+
+def lead_of_contact(session, email: str) -> int | None:
+    """The id of the newest lead of the contact with this address, if they have one."""
+    return session.scalar(
+        select(Lead.id).join(Contact, Contact.id == Lead.contact_id)
+        .where(Contact.email == email.strip().lower(), Lead.merged_into_id.is_(None))
+        .order_by(Lead.created_at.desc()).limit(1))

@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 
 from crm.audit.operations import record_event
 from crm.core.types import utcnow
@@ -158,3 +158,20 @@ def resend(session, *, email: OutboxEmail, actor) -> None:
     email.last_error = None
     email.resends += 1
     record_event(session, actor=actor, action="email.resent", obj=email)
+
+
+def erase_from_emails(session, scrub, *, address: str, new_address: str,
+                      about: dict[str, list[int]]) -> None:
+    """A person's details blanked out (``scrub``) of the emails sent to ``address`` and of
+    those about the objects in ``about`` (table name → ids); ``address`` replaced by
+    ``new_address``, and an email to them not sent yet never sent."""
+    related = [(OutboxEmail.related_type == table) & OutboxEmail.related_id.in_(ids)
+               for table, ids in about.items() if ids]
+    for email in session.scalars(select(OutboxEmail).where(
+            or_(OutboxEmail.recipient == address, *related))):
+        email.subject, email.body_text = scrub(email.subject), scrub(email.body_text)
+        email.body_html, email.headers = scrub(email.body_html), scrub(email.headers)
+        if email.recipient == address:
+            email.recipient = new_address
+            if email.status in (EmailStatus.PENDING, EmailStatus.SENDING):
+                email.status, email.last_error = EmailStatus.DEAD, "Not sent: erased."
