@@ -11,14 +11,14 @@ from crm.articles.comments import (
     notify_parent_author,
     thread_anchor,
 )
-from crm.articles.models import Comment, CommentStatus
+from crm.articles.models import Article, Comment, CommentStatus
 from crm.articles.rendering import clean_text, render_comment
 from crm.articles.thread_cache import invalidate
 from crm.audit.operations import record_event
 from crm.core.database import is_row_id
 from crm.core.privacy import scrubber
 from crm.core.types import utcnow
-from crm.notifications.operations import erase_from_emails
+from crm.notifications.operations import emails_to, erase_from_emails
 
 P, A, S, T = (CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.SPAM,
               CommentStatus.TRASH)
@@ -237,6 +237,27 @@ def anonymise_comments_by(session, email: str, *, erased_email: str) -> list[int
     for article_id in {comment.article_id for comment in comments}:
         invalidate(session, article_id)  # the public thread showed their name
     return [comment.id for comment in comments]
+
+
+def comments_by(session, email: str) -> list[dict]:
+    """Every comment written from ``email``, oldest first, as its author asking for their
+    data reads it (the article's title, what they gave, what we recorded)."""
+    rows = session.execute(select(Comment, Article.title).join(Article).where(
+        func.lower(Comment.author_email) == email.strip().lower(),
+        Comment.staff_author_id.is_(None)).order_by(Comment.created_at, Comment.id)).all()
+    return [{"article": title, "written_at": c.created_at, "name": c.author_name,
+             "email": c.author_email, "website": c.author_url, "text": c.body,
+             "status": c.status.value, "ip_address": c.ip, "browser": c.user_agent,
+             "emails_about_replies": c.notify_replies} for c, title in rows]
+
+
+def author_data(session, *, comment: Comment, actor) -> dict:
+    """Everything held about the reader who wrote ``comment`` (the privacy notice offers to
+    show it): their comments and the emails written to them. Recorded in the audit log."""
+    record_event(session, actor=actor, action="comment.author_exported", obj=comment)
+    return {"author": {"email": comment.author_email},
+            "article_comments": comments_by(session, comment.author_email),
+            "emails_to_them": emails_to(session, comment.author_email)}
 
 
 ERASED_AUTHOR = "erased@erased.invalid"  # never delivered (RFC 2606)

@@ -21,6 +21,7 @@ from crm.articles.moderation import (
     ACTION_LABELS,
     ModerationError,
     allowed_actions,
+    author_data,
     block_author,
     blocked_kinds,
     edit_comment,
@@ -45,6 +46,7 @@ from crm.articles.moderation_forms import (
 from crm.auth.guard import allow, staff_blueprint
 from crm.auth.models import Role
 from crm.core.forms import render_form_page
+from crm.core.privacy import download
 from crm.core.types import utcnow
 from crm.extensions import db
 from crm.leads.queries import lead_of_contact
@@ -218,6 +220,18 @@ def erase_author_data(comment_id: int):
              lambda ids: f"The author's personal data is erased: {len(ids)} comment"
                          f"{'s' if len(ids) != 1 else ''} now signed “Anonymous”.")
     return redirect(url_for(".show", comment_id=comment_id))
+
+
+@bp.post("/<int:comment_id>/author-data")
+@allow(Role.ADMIN)
+def export_author_data(comment_id: int):
+    """Everything held about the author, as a JSON file to send them."""
+    comment = _comment(comment_id)
+    if not ReturnForm().validate_on_submit():  # the CSRF token alone
+        abort(400)
+    data = author_data(db.session, comment=comment, actor=current_user)
+    db.session.commit()
+    return download(data, f"comment-author-{comment.id}.json")
 
 
 @bp.route("/settings", methods=["GET", "POST"])

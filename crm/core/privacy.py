@@ -1,7 +1,12 @@
-"""Blanking a person's details out of stored text, when they ask us to erase them."""
+"""A person's data when they ask: everything we hold as a file to send them, or their details
+blanked out of stored text when they ask us to erase them."""
 
+import json
 import re
+from datetime import date, datetime
+from decimal import Decimal
 
+from flask import Response
 from markupsafe import escape
 
 ERASED = "[erased]"
@@ -29,3 +34,25 @@ def scrubber(details: list[str | None]):
         return value
 
     return scrub
+
+
+def plain(value):
+    """``value`` as JSON takes it: dates as ISO 8601, amounts as strings (exact), containers
+    walked."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
+def download(data: dict, filename: str) -> Response:
+    """``data`` as a JSON file to save, kept by no cache on the way."""
+    return Response(json.dumps(plain(data), indent=2, ensure_ascii=False),
+                    mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})

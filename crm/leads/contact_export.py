@@ -2,15 +2,13 @@
 their details, every request as they sent it, their leads with the timelines staff keep about
 them, the quotes they were sent, the emails written to them and their article comments."""
 
-from datetime import date, datetime
-from decimal import Decimal
+from sqlalchemy import or_, select
 
-from sqlalchemy import func, or_, select
-
-from crm.articles.models import Article, Comment
+from crm.articles.moderation import comments_by
 from crm.audit.operations import record_event
+from crm.core.privacy import plain
 from crm.leads.models import Activity, Contact, Inquiry, Lead
-from crm.notifications.models import OutboxEmail
+from crm.notifications.operations import emails_to
 from crm.quotes.models import Quote
 
 
@@ -28,13 +26,9 @@ def contact_data(session, contact: Contact, *, actor) -> dict:
     quotes = session.scalars(select(Quote).where(Quote.lead_id.in_(lead_ids),
                                                  Quote.sent_at.is_not(None))
                              .order_by(Quote.sent_at, Quote.id)).all()
-    emails = session.scalars(select(OutboxEmail).where(OutboxEmail.recipient == contact.email)
-                             .order_by(OutboxEmail.created_at, OutboxEmail.id)).all()
-    comments = session.execute(select(Comment, Article.title).join(Article).where(
-        func.lower(Comment.author_email) == contact.email).order_by(Comment.created_at)).all()
     record_event(session, actor=actor, action="contact.exported", obj=contact)
     company = contact.company
-    return _plain({
+    return plain({
         "contact": {"name": contact.name, "email": contact.email, "phone": contact.phone,
                     "job_title": contact.job_title, "country": contact.country,
                     "first_seen": contact.created_at},
@@ -58,27 +52,7 @@ def contact_data(session, contact: Contact, *, actor) -> dict:
             "accepted_from_ip_address": q.accepted_ip, "declined_at": q.declined_at,
             "decline_reason": q.decline_reason,
         } for q in quotes],
-        "emails_to_them": [{
-            "queued_at": e.created_at, "subject": e.subject, "status": e.status.value,
-            "sent_at": e.sent_at, "text": e.body_text,
-        } for e in emails],
-        "article_comments": [{
-            "article": title, "written_at": c.created_at, "name": c.author_name,
-            "website": c.author_url, "text": c.body, "status": c.status.value,
-            "ip_address": c.ip, "browser": c.user_agent,
-            "emails_about_replies": c.notify_replies,
-        } for c, title in comments],
+        "emails_to_them": emails_to(session, contact.email),
+        "article_comments": comments_by(session, contact.email),
     })
 
-
-def _plain(value):
-    """Dates as ISO 8601, amounts as strings (exact), containers walked."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value

@@ -1,13 +1,12 @@
 """The lead page's actions on who asked: correcting their details, and, at their request,
 showing them or erasing the personal data we hold."""
 
-import json
-
-from flask import Response, abort, redirect
+from flask import abort, redirect
 from flask_login import current_user
 
 from crm.auth.models import Role
 from crm.core.forms import Form
+from crm.core.privacy import download
 from crm.extensions import db
 from crm.leads import contact_export, contacts, erasure
 from crm.leads.blueprint import bp
@@ -60,10 +59,7 @@ def export_contact_data(lead_id: int):
         abort(400)
     data = contact_export.contact_data(db.session, lead.contact, actor=current_user)
     db.session.commit()
-    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
-                    headers={"Content-Disposition": "attachment; "
-                             f'filename="contact-{lead.contact_id}.json"',
-                             "Cache-Control": "no-store"})
+    return download(data, f"contact-{lead.contact_id}.json")
 
 
 def _admins_only() -> None:

@@ -175,3 +175,12 @@ def erase_from_emails(session, scrub, *, address: str, new_address: str,
             email.recipient = new_address
             if email.status in (EmailStatus.PENDING, EmailStatus.SENDING):
                 email.status, email.last_error = EmailStatus.DEAD, "Not sent: erased."
+
+
+def emails_to(session, address: str) -> list[dict]:
+    """The emails written to ``address``, oldest first, as a person asking for their data
+    reads them."""
+    return [{"queued_at": e.created_at, "subject": e.subject, "status": e.status.value,
+             "sent_at": e.sent_at, "text": e.body_text}
+            for e in session.scalars(select(OutboxEmail).where(OutboxEmail.recipient == address)
+                                     .order_by(OutboxEmail.created_at, OutboxEmail.id))]

@@ -43,7 +43,7 @@ def test_an_admin_erases_a_reader_who_asked(app, client, auth):
 
     auth.login("admin")
     page = html.unescape(client.get(f"/dashboard/moderation/{ana.id}").get_data(as_text=True))
-    assert "Erase the author's personal data" in page
+    assert "Download their data" in page and "Erase it" in page
     response = client.post(f"/dashboard/moderation/{ana.id}/erase-author",
                            data={"confirm_email": "someone@else.example"},
                            follow_redirects=True)
@@ -90,3 +90,25 @@ def test_moderators_cannot_erase_and_a_customer_is_erased_from_their_lead(app, c
     assert f'<a href="/dashboard/leads/{lead.id}">their lead</a>' in response.get_data(
         as_text=True)
     assert db.session.get(Comment, comment.id).author_name == "Ana Kowalska"
+
+
+def test_an_admin_downloads_what_is_held_about_a_reader(app, client, auth):
+    first = make_article(title="Glycine in sleep formulas")
+    ana = post(first, "Ana Kowalska", "ana.k@acme.example", "Is USP grade vegan?", notify=True)
+    moderate(db.session, comment=ana, action="approve", actor=make_user(role="moderator"))
+    db.session.commit()
+    auth.login("moderator")
+    assert client.post(f"/dashboard/moderation/{ana.id}/author-data").status_code == 403
+    auth.logout()
+    admin = auth.login("admin")
+    response = client.post(f"/dashboard/moderation/{ana.id}/author-data")
+    assert response.status_code == 200 and "attachment" in response.headers[
+        "Content-Disposition"]
+    data = response.get_json()
+    [comment] = data["article_comments"]
+    assert comment["article"] == "Glycine in sleep formulas" and comment["ip_address"] == (
+        "192.0.2.7") and comment["emails_about_replies"] is True
+    assert data["emails_to_them"] == []  # nobody replied yet
+    event = db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "comment.author_exported"))
+    assert event.actor_id == admin.id and event.object_id == ana.id
