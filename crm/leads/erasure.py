@@ -10,7 +10,7 @@ stay too, as "Anonymous" (as WordPress erases a commenter).
 from sqlalchemy import or_, select
 
 from crm.articles.models import Comment
-from crm.articles.moderation import anonymise_comments_by
+from crm.articles.moderation import anonymise_comments_by, comments_by
 from crm.audit.operations import record_event
 from crm.core.privacy import ERASED, scrubber
 from crm.leads.models import ERASED_DOMAIN, Activity, ActivityKind, Inquiry, Lead
@@ -35,7 +35,9 @@ def erase_contact(session, *, lead: Lead, actor, confirm_email: str,
         raise LeadError("This contact's personal data is already erased.")
     if confirm_email.strip().lower() != contact.email:
         raise LeadError("Type the contact's email address exactly as shown, to confirm.")
-    scrub = scrubber([contact.name, contact.email, contact.phone])
+    signed = comments_by(session, contact.email)  # their comments may give another name
+    scrub = scrubber([contact.name, contact.email, contact.phone,
+                      *(c[key] for c in signed for key in ("name", "website"))])
     old_email = contact.email
     contact.name, contact.email = ERASED_NAME, f"erased-{contact.id}@{ERASED_DOMAIN}"
     contact.phone = contact.job_title = None

@@ -13,6 +13,7 @@ from crm.leads import erasure
 from crm.leads import operations as leads
 from crm.leads.models import Activity, Inquiry, Lead
 from crm.leads.operations import LeadConflict, LeadError
+from crm.notifications import notify
 from crm.notifications.models import EmailStatus, OutboxEmail
 from crm.quotes import answers
 from crm.quotes import operations as quotes
@@ -176,10 +177,18 @@ def test_their_article_comments_stay_as_anonymous(ana, client):
     from tests.factories import make_article, make_comment
 
     article = make_article()
-    theirs = make_comment(article, author_name="Ana Kowalska", author_email="ANA.K@acme.example",
-                          author_url="https://ana.example", notify_replies=True)
+    theirs = make_comment(article, author_name="Ana K. from Acme",
+                          author_email="ANA.K@acme.example", author_url="https://ana.example",
+                          notify_replies=True)
     other = make_comment(article, author_name="Rita Reader")
-    assert "Ana Kowalska" in client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    assert "Ana K. from Acme" in client.get(f"/articles/{article.slug}").get_data(as_text=True)
+    notify(db.session, template="comment_held", to="mod@example.com", related=theirs,
+           key="held-theirs", context={"comment": theirs, "moderator": ana["owner"],
+                                       "queue_url": "https://crm.example.test/x"})
+    db.session.commit()
+    held = db.session.scalar(select(OutboxEmail).where(
+        OutboxEmail.idempotency_key == "held-theirs"))
+    assert "Ana K. from Acme" in held.body_text
 
     erasure.erase_contact(db.session, lead=ana["first"], actor=make_user(role="admin"),
                           confirm_email=PERSONAL[1], expected_version=None)
@@ -190,7 +199,8 @@ def test_their_article_comments_stay_as_anonymous(ana, client):
     assert theirs.author_email.endswith("@erased.invalid") and not theirs.notify_replies
     assert other.author_name == "Rita Reader" and other.ip == "192.0.2.10"
     page = client.get(f"/articles/{article.slug}").get_data(as_text=True)
-    assert "Ana Kowalska" not in page and "Anonymous" in page and theirs.body in page
+    assert "Ana K. from Acme" not in page and "Anonymous" in page and theirs.body in page
+    assert "Ana K. from Acme" not in held.body_text and "ana.example" not in held.body_text
 
 
 def test_an_admin_downloads_everything_held_about_the_contact(ana, client, auth):
