@@ -28,6 +28,7 @@ from crm.leads.models import (
     LeadStatus,
     RequestedIngredient,
 )
+from crm.leads.news import news_recipients
 from crm.leads.summary import copy_who, refresh_summary, total_kg
 from crm.notifications import notify_new
 
@@ -187,7 +188,7 @@ def queue_emails(session, inquiry: Inquiry, lead: Lead, is_new_lead: bool,
     """The acknowledgement to the submitter and the alert to the owner (or the sales team,
     when nobody active owns the lead; both, when the owner is away). ``lines``: the
     inquiry's, as the intake just recorded them (else they are loaded)."""
-    recipients, away_owner = leads.news_recipients(session, lead.owner)
+    recipients, away_owner = news_recipients(session, lead.owner)
     lines = inquiry.lines if lines is None else lines
     notify_new(session, [
         {"template": "inquiry_ack", "to": inquiry.contact.email, "related": lead,

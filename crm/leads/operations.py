@@ -138,25 +138,6 @@ def can_own_leads(user) -> bool:
     return user is not None and user.active and user.has_role(Role.SALES)
 
 
-_SALES_TEAM = select(User).where(User.active.is_(True), User.role == Role.SALES).order_by(
-    User.name, User.id)
-
-
-def news_recipients(session, owner: User | None) -> tuple[list[User], User | None]:
-    """Who hears a lead's news (a new inquiry on it, a customer's answer to its quote): its
-    owner; with no active owner, the sales team; with the owner away, the owner and the team,
-    so that someone answers in their stead. The team is the active salespeople who are not
-    away (all of them, when everyone is). Returns (recipients, the owner who is away)."""
-    today = team_today()
-    if can_own_leads(owner) and not owner.away_on(today):
-        return [owner], None
-    everyone = session.scalars(_SALES_TEAM).all()
-    team = [user for user in everyone if not user.away_on(today)] or everyone
-    if not can_own_leads(owner):
-        return team, None
-    return [owner, *(user for user in team if user.id != owner.id)], owner
-
-
 def owned_by_someone_else(lead: Lead, user) -> bool:
     """Whether someone else who may own leads owns this one."""
     return can_own_leads(lead.owner) and lead.owner_id != user.id

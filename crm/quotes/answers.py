@@ -7,7 +7,8 @@ from sqlalchemy import select
 from crm.core.types import utcnow
 from crm.core.urls import external_url
 from crm.leads.models import LEAD_CLOSED_TO_ANSWERS, ActivityKind, LeadStatus
-from crm.leads.operations import can_own_leads, news_recipients, record_activity, touch
+from crm.leads.news import news_recipients
+from crm.leads.operations import can_own_leads, record_activity, touch
 from crm.notifications import notify
 from crm.quotes.models import Quote, QuoteStatus
 from crm.quotes.operations import QuoteError
