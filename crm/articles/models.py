@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crm.core.privacy import is_erased_address
 from crm.core.types import StrEnum, utcnow
 from crm.extensions import db
 
@@ -130,6 +131,11 @@ class Comment(db.Model):
     @property
     def is_staff(self) -> bool:
         return self.staff_author_id is not None
+
+    @property
+    def author_erased(self) -> bool:
+        """Whether the author's personal data was erased at their request."""
+        return is_erased_address(self.author_email)
 
     @property
     def log_label(self) -> str:

@@ -16,7 +16,7 @@ from crm.articles.rendering import clean_text, render_comment
 from crm.articles.thread_cache import invalidate
 from crm.audit.operations import record_event
 from crm.core.database import is_row_id
-from crm.core.privacy import scrubber
+from crm.core.privacy import erased_address, scrubber
 from crm.core.types import utcnow
 from crm.notifications.operations import emails_to, erase_from_emails
 
@@ -260,7 +260,7 @@ def author_data(session, *, comment: Comment, actor) -> dict:
             "emails_to_them": emails_to(session, comment.author_email)}
 
 
-ERASED_AUTHOR = "erased@erased.invalid"  # never delivered (RFC 2606)
+ERASED_AUTHOR = erased_address("erased")
 
 
 def erase_author(session, *, comment: Comment, actor, confirm_email: str) -> list[int]:
@@ -269,10 +269,10 @@ def erase_author(session, *, comment: Comment, actor, confirm_email: str) -> lis
     websites go from the emails about those comments (moderators' alerts, reply notices) and
     from those to them; one to them not sent yet never is. ``confirm_email``: their address,
     typed again (there is no undo). Returns the ids of their comments."""
-    if comment.staff_author_id is not None:
+    if comment.is_staff:
         raise ModerationError("A staff reply is the staff member's own: nothing to erase.")
     email = comment.author_email.strip().lower()
-    if email == ERASED_AUTHOR or email.endswith("@erased.invalid"):
+    if comment.author_erased:
         raise ModerationError("This author's personal data is already erased.")
     if confirm_email.strip().lower() != email:
         raise ModerationError("Type the author's email address exactly as shown, to confirm.")

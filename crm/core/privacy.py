@@ -10,7 +10,16 @@ from flask import Response
 from markupsafe import escape
 
 ERASED = "[erased]"
+ERASED_DOMAIN = "erased.invalid"  # the address of someone erased: never delivered (RFC 2606)
 SHORTEST = 3  # a detail shorter than this is not looked for in free text
+
+
+def erased_address(name: str) -> str:
+    return f"{name}@{ERASED_DOMAIN}"
+
+
+def is_erased_address(email: str) -> bool:
+    return email.strip().lower().endswith("@" + ERASED_DOMAIN)
 
 
 def scrubber(details: list[str | None]):

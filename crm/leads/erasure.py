@@ -12,8 +12,8 @@ from sqlalchemy import or_, select
 from crm.articles.models import Comment
 from crm.articles.moderation import anonymise_comments_by, comments_by
 from crm.audit.operations import record_event
-from crm.core.privacy import ERASED, scrubber
-from crm.leads.models import ERASED_DOMAIN, Activity, ActivityKind, Inquiry, Lead
+from crm.core.privacy import ERASED, erased_address, scrubber
+from crm.leads.models import Activity, ActivityKind, Inquiry, Lead
 from crm.leads.operations import LeadError, check_version, record_activity, touch
 from crm.leads.summary import copy_who
 from crm.notifications.operations import erase_from_emails
@@ -39,7 +39,7 @@ def erase_contact(session, *, lead: Lead, actor, confirm_email: str,
     scrub = scrubber([contact.name, contact.email, contact.phone,
                       *(c[key] for c in signed for key in ("name", "website"))])
     old_email = contact.email
-    contact.name, contact.email = ERASED_NAME, f"erased-{contact.id}@{ERASED_DOMAIN}"
+    contact.name, contact.email = ERASED_NAME, erased_address(f"erased-{contact.id}")
     contact.phone = contact.job_title = None
 
     inquiries = session.scalars(select(Inquiry).where(Inquiry.contact_id == contact.id)).all()

@@ -7,6 +7,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crm.core.privacy import is_erased_address
 from crm.core.types import StrEnum, utcnow
 from crm.extensions import db
 
@@ -48,9 +49,6 @@ class Company(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-ERASED_DOMAIN = "erased.invalid"  # an erased contact's address: never delivered (RFC 2606)
-
-
 class Contact(db.Model):
     __tablename__ = "contacts"
 
@@ -68,7 +66,7 @@ class Contact(db.Model):
     @property
     def erased(self) -> bool:
         """Whether their personal data was erased at their request (``crm.leads.erasure``)."""
-        return self.email.endswith("@" + ERASED_DOMAIN)
+        return is_erased_address(self.email)
 
 
 def _where(condition: str) -> dict:

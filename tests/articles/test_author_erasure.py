@@ -70,6 +70,11 @@ def test_an_admin_erases_a_reader_who_asked(app, client, auth):
     event = db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "comment.author_erased"))
     assert event.detail == {"comments": 2}
+    response = client.post(f"/dashboard/moderation/{ana.id}/erase-author",
+                           data={"confirm_email": "erased@erased.invalid"},
+                           follow_redirects=True)
+    page = html.unescape(response.get_data(as_text=True))
+    assert "already erased" in page and "Already erased." in page
 
 
 def test_moderators_cannot_erase_and_a_customer_is_erased_from_their_lead(app, client, auth):
