@@ -223,13 +223,17 @@ def update_settings(session, *, max_links: int, moderation_words: list[str],
 ANONYMOUS = "Anonymous"
 
 
+def _written_from(email: str) -> tuple:
+    """The readers' comments sent from ``email`` (in any case); staff replies are staff's."""
+    return (func.lower(Comment.author_email) == email.strip().lower(),
+            Comment.staff_author_id.is_(None))
+
+
 def anonymise_comments_by(session, email: str, *, erased_email: str) -> list[int]:
     """A reader's comments, once they asked us to erase their personal data: kept (their
     replies hang from them) but no longer theirs: "Anonymous", no email, website, IP address,
     browser or reply notifications. Staff replies are staff's own. Returns their ids."""
-    comments = session.scalars(select(Comment).where(
-        func.lower(Comment.author_email) == email.strip().lower(),
-        Comment.staff_author_id.is_(None))).all()
+    comments = session.scalars(select(Comment).where(*_written_from(email))).all()
     for comment in comments:
         comment.author_name, comment.author_email = ANONYMOUS, erased_email
         comment.author_url = comment.ip = comment.user_agent = None
@@ -242,9 +246,9 @@ def anonymise_comments_by(session, email: str, *, erased_email: str) -> list[int
 def comments_by(session, email: str) -> list[dict]:
     """Every comment written from ``email``, oldest first, as its author asking for their
     data reads it (the article's title, what they gave, what we recorded)."""
-    rows = session.execute(select(Comment, Article.title).join(Article).where(
-        func.lower(Comment.author_email) == email.strip().lower(),
-        Comment.staff_author_id.is_(None)).order_by(Comment.created_at, Comment.id)).all()
+    rows = session.execute(select(Comment, Article.title).join(Article)
+                           .where(*_written_from(email))
+                           .order_by(Comment.created_at, Comment.id)).all()
     return [{"article": title, "written_at": c.created_at, "name": c.author_name,
              "email": c.author_email, "website": c.author_url, "text": c.body,
              "status": c.status.value, "ip_address": c.ip, "browser": c.user_agent,
@@ -276,9 +280,8 @@ def erase_author(session, *, comment: Comment, actor, confirm_email: str) -> lis
         raise ModerationError("This author's personal data is already erased.")
     if confirm_email.strip().lower() != email:
         raise ModerationError("Type the author's email address exactly as shown, to confirm.")
-    theirs = session.execute(select(Comment.author_name, Comment.author_url).where(
-        func.lower(Comment.author_email) == email, Comment.staff_author_id.is_(None))).all()
-    scrub = scrubber([email, *{detail for row in theirs for detail in row}])
+    scrub = scrubber([email, *(c[key] for c in comments_by(session, email)
+                               for key in ("name", "website"))])
     ids = anonymise_comments_by(session, email, erased_email=ERASED_AUTHOR)
     erase_from_emails(session, scrub, address=email, new_address=ERASED_AUTHOR,
                       about={Comment.__tablename__: ids})

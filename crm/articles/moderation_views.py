@@ -45,7 +45,7 @@ from crm.articles.moderation_forms import (
 )
 from crm.auth.guard import allow, staff_blueprint
 from crm.auth.models import Role
-from crm.core.forms import render_form_page
+from crm.core.forms import FORM_EXPIRED, render_form_page
 from crm.core.privacy import download
 from crm.core.types import utcnow
 from crm.extensions import db
@@ -209,7 +209,7 @@ def erase_author_data(comment_id: int):
     form = EraseAuthorForm()
     if not form.validate_on_submit():
         flash(form.confirm_email.errors[0] if form.confirm_email.errors else
-              "The form had expired. Please send it again.", "error")
+              FORM_EXPIRED, "error")
     elif (lead_id := lead_of_contact(db.session, comment.author_email)) is not None:
         flash(Markup('They also asked us for quotes: erase them from <a href="{}">their lead'
                      '</a>, which erases their comments too.').format(
